@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import Store
+
+/// The whole application as one value: its dependencies and `respond(to:)`, which every transport
+/// (FastCGI, CGI, the `request` subcommand, tests) calls the same way.
+public struct App: Sendable {
+    public let config: Config
+    public let store: Store
+    let views: Views
+    let passwords: PasswordHasher
+    let csrf: CSRF
+    let logger: Logger
+
+    public init(config: Config, store: Store? = nil) throws {
+        self.config = config
+        self.store = try store ?? Store(path: config.databasePath)
+        views = try Views(templatesDir: config.templatesDir, staticDir: config.root + "/static")
+        passwords = PasswordHasher(iterations: config.passwordIterations)
+        csrf = CSRF(secret: config.secret)
+        logger = Logger(label: "gomoku.app")
+    }
+
+    /// Answers one request. Never throws: every failure becomes an error page or fragment.
+    public func respond(params: [String: String], body: [UInt8]) -> Response {
+        respond(params: params, body: body, forcedError: nil)
+    }
+
+    func respond(params: [String: String], body: [UInt8], forcedError: HTTPError?) -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let requestID = Random.token(byteCount: 6)
+        var request: Request?
+        var response: Response
+        do {
+            let parsed = try Request(params: params, body: body)
+            request = parsed
+            if let forcedError { throw forcedError }
+            response = try handle(parsed, requestID: requestID)
+        } catch {
+            response = errorResponse(error, request: request, params: params, requestID: requestID)
+        }
+        addSecurityHeaders(&response)
+        if request?.method == .HEAD { response.setHeader("Content-Length", String(response.body.count)); response.body = [] }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+        logger.log(level: response.status.rawValue >= 500 ? .error : .debug, "request", metadata: [
+            "method": .string(params["REQUEST_METHOD"] ?? "-"), "path": .string(request?.path ?? params["REQUEST_URI"] ?? "-"),
+            "status": .stringConvertible(response.status.rawValue), "ms": .string(String(format: "%.2f", elapsed)),
+            "request_id": .string(requestID),
+        ])
+        return response
+    }
+
+    private func handle(_ request: Request, requestID: String) throws -> Response {
+        guard request.body.count <= config.maxBodyBytes else {
+            throw HTTPError(.payloadTooLarge, "The request body is larger than \(config.maxBodyBytes / 1024) KiB.")
+        }
+        guard let route = Route.match(request.path) else {
+            // /accounts/login → /accounts/login/, as people type it.
+            if request.method == .GET, !request.path.hasSuffix("/"), Route.match(request.path + "/") != nil {
+                return Response.redirect(to: request.path + "/" + (request.rawQuery.isEmpty ? "" : "?" + request.rawQuery), for: request)
+            }
+            throw HTTPError(.notFound, "There is no page at \(request.path.prefix(200)).")
+        }
+        guard route.methods.contains(request.method) else {
+            throw HTTPError(.methodNotAllowed, "\(request.method.rawValue) is not allowed here.",
+                            headers: [("Allow", route.methods.map(\.rawValue).joined(separator: ", "))])
+        }
+        let form = request.method.isUnsafe ? try FormDecoding.body(request.body, contentType: request.header("content-type")) : [:]
+        let existingCSRF = request.cookies[CSRF.cookieName].flatMap { Base64URL.decode($0)?.count == 32 ? $0 : nil }
+        let csrfCookie = existingCSRF ?? Random.token()
+        var context = RequestContext(
+            request: request, route: route, user: try sessionUser(request), form: form,
+            csrfCookie: csrfCookie, csrfCookieIsNew: existingCSRF == nil,
+            csrfToken: csrf.token(for: csrfCookie), requestID: requestID)
+        if request.method.isUnsafe { try csrf.check(request, form: form) }
+        var response = try dispatch(route, &context)
+        if context.csrfCookieIsNew, !context.cookies.contains(where: { $0.name == CSRF.cookieName }) {
+            context.cookies.append(SetCookie(name: CSRF.cookieName, value: context.csrfCookie, maxAge: 365 * 86_400, secure: request.isHTTPS))
+        }
+        for cookie in context.cookies { response.addHeader("Set-Cookie", cookie.headerValue) }
+        return response
+    }
+
+    /// The one switch from routes to handlers.
+    private func dispatch(_ route: Route, _ context: inout RequestContext) throws -> Response {
+        switch route {
+        case .home: try home(context)
+        case .login: try login(&context)
+        case .logout: try logout(&context)
+        case .register: try register(&context)
+        case .validateRegistration: try validateRegistration(context)
+        case .health: health()
+        }
+    }
+
+    private func sessionUser(_ request: Request) throws -> User? {
+        guard let token = request.cookies[Sessions.cookieName], let raw = Base64URL.decode(token), raw.count == 32 else { return nil }
+        return try store.sessionUser(idHash: Sessions.hash(token), lifetime: config.sessionLifetime)
+    }
+
+    private func addSecurityHeaders(_ response: inout Response) {
+        response.setHeader("Content-Security-Policy",
+                           "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+                           + "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
+        response.setHeader("X-Content-Type-Options", "nosniff")
+        response.setHeader("Referrer-Policy", "same-origin")
+        response.setHeader("X-Frame-Options", "DENY")
+        if response.header("Cache-Control") == nil { response.setHeader("Cache-Control", "no-store") }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// Field values of a form or query string; a field may repeat.
+public typealias FormFields = [String: [String]]
+
+extension FormFields {
+    /// The first value of `name`, if sent.
+    public func value(_ name: String) -> String? { self[name]?.first }
+}
+
+/// Decoders for the body formats the app accepts. Every failure is a 4xx `HTTPError`.
+enum FormDecoding {
+    /// `a=1&b=two+words` → fields; invalid percent-escapes or UTF-8 → 400.
+    static func urlencoded(_ text: String, what: String = "form") throws -> FormFields {
+        var fields: FormFields = [:]
+        if text.isEmpty { return fields }
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let rawName = parts[0].replacingOccurrences(of: "+", with: " ")
+            let rawValue = parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: " ") : ""
+            guard let name = rawName.removingPercentEncoding, let value = rawValue.removingPercentEncoding else {
+                throw HTTPError(.badRequest, "The \(what) is not validly encoded (bad percent-escape or UTF-8).")
+            }
+            guard !name.isEmpty else { continue }
+            fields[name, default: []].append(value)
+        }
+        return fields
+    }
+
+    /// Decodes a request body by its content type.
+    static func body(_ body: [UInt8], contentType: String?) throws -> FormFields {
+        if body.isEmpty { return [:] }
+        let type = MediaType(contentType ?? "")
+        switch type.essence {
+        case "application/x-www-form-urlencoded":
+            guard let text = String(validating: body, as: UTF8.self) else {
+                throw HTTPError(.badRequest, "The form data is not valid UTF-8.")
+            }
+            return try urlencoded(text)
+        case "multipart/form-data":
+            guard let boundary = type.parameters["boundary"], !boundary.isEmpty, boundary.utf8.count <= 200 else {
+                throw HTTPError(.badRequest, "The multipart form has no boundary.")
+            }
+            return try multipart(body, boundary: boundary)
+        case "application/json":
+            return try json(body)
+        case "":
+            throw HTTPError(.unsupportedMediaType, "The request has a body but no Content-Type; send a form (application/x-www-form-urlencoded).")
+        default:
+            throw HTTPError(.unsupportedMediaType, "Content type \(type.essence.prefix(60)) is not accepted here; send a form or JSON.")
+        }
+    }
+
+    /// A JSON object whose values are strings, numbers, booleans or lists of them (what htmx's ws and json-enc send).
+    static func json(_ body: [UInt8]) throws -> FormFields {
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw HTTPError(.badRequest, "The JSON body is not valid UTF-8.")
+        }
+        let decoded: [String: JSONField]
+        do { decoded = try JSONDecoder().decode([String: JSONField].self, from: Data(body)) } catch {
+            throw HTTPError(.badRequest, "The JSON body must be an object whose values are strings, numbers, booleans or lists of them.")
+        }
+        return decoded.mapValues(\.strings)
+    }
+
+    /// One JSON value as form values: scalars become one string, lists several; objects are refused.
+    private struct JSONField: Decodable {
+        let strings: [String]
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let list = try? container.decode([JSONScalar].self) {
+                strings = list.map(\.string)
+            } else {
+                strings = [try container.decode(JSONScalar.self).string]
+            }
+        }
+    }
+
+    private struct JSONScalar: Decodable {
+        let string: String
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { string = "" }
+            else if let value = try? container.decode(Bool.self) { string = value ? "true" : "false" }
+            else if let value = try? container.decode(Int64.self) { string = String(value) }
+            else if let value = try? container.decode(Double.self) { string = String(value) }
+            else { string = try container.decode(String.self) }
+        }
+    }
+
+    /// RFC 7578 multipart/form-data. File parts are kept by their file name only; this app takes no uploads.
+    static func multipart(_ body: [UInt8], boundary: String) throws -> FormFields {
+        let delimiter = Array(("--" + boundary).utf8)
+        let malformed = HTTPError(.badRequest, "The multipart form is malformed.")
+        var fields: FormFields = [:]
+        guard var position = body.firstRange(of: delimiter)?.upperBound else { throw malformed }
+        while true {
+            // After a delimiter: "--" ends the body, CRLF starts a part.
+            if body[position...].starts(with: [45, 45]) { return fields }
+            guard body[position...].starts(with: [13, 10]) else { throw malformed }
+            position += 2
+            guard let headerEnd = body[position...].firstRange(of: [13, 10, 13, 10]) else { throw malformed }
+            guard let headerText = String(validating: body[position..<headerEnd.lowerBound], as: UTF8.self) else {
+                throw HTTPError(.badRequest, "A multipart header is not valid UTF-8.")
+            }
+            let contentStart = headerEnd.upperBound
+            guard let next = body[contentStart...].firstRange(of: [13, 10] + delimiter) else { throw malformed }
+            let content = body[contentStart..<next.lowerBound]
+            position = next.upperBound
+            var name: String?
+            var filename: String?
+            for line in headerText.split(separator: "\r\n") {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "content-disposition" else { continue }
+                let disposition = MediaType(String(parts[1]))
+                name = disposition.parameters["name"]
+                filename = disposition.parameters["filename"]
+            }
+            guard let fieldName = name, !fieldName.isEmpty else { throw malformed }
+            if let filename {
+                fields[fieldName, default: []].append(filename)
+            } else {
+                guard let value = String(validating: content, as: UTF8.self) else {
+                    throw HTTPError(.badRequest, "The form field \(fieldName.prefix(40)) is not valid UTF-8.")
+                }
+                fields[fieldName, default: []].append(value)
+            }
+        }
+    }
+}
+
+/// `type/subtype; key=value` split into its parts (also used for Content-Disposition).
+struct MediaType {
+    let essence: String
+    let parameters: [String: String]
+
+    init(_ header: String) {
+        let parts = header.split(separator: ";")
+        essence = parts.first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        var parameters: [String: String] = [:]
+        for part in parts.dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            var value = pair[1].trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            parameters[pair[0].trimmingCharacters(in: .whitespaces).lowercased()] = value
+        }
+        self.parameters = parameters
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// One HTTP request as the web server handed it over (FastCGI params or CGI environment + body).
+public struct Request: Sendable {
+    public enum Method: String, Sendable, CaseIterable {
+        case GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS
+        /// Methods that may change state and so need a CSRF token.
+        public var isUnsafe: Bool { !(self == .GET || self == .HEAD || self == .OPTIONS) }
+    }
+
+    public let method: Method
+    /// The decoded path, always starting with `/`.
+    public let path: String
+    public let rawQuery: String
+    public let query: [String: [String]]
+    /// Header names lowercased, `-` separated (`hx-request`).
+    public let headers: [String: String]
+    public let cookies: [String: String]
+    public let body: [UInt8]
+    public let remoteAddress: String
+    public let isHTTPS: Bool
+    /// The raw params, for `--dev` error pages and for what only the bridge may set.
+    public let params: [String: String]
+
+    /// Builds a request from CGI/FastCGI params. Throws a 4xx `HTTPError` for input that cannot be a request.
+    public init(params: [String: String], body: [UInt8]) throws {
+        guard let methodName = params["REQUEST_METHOD"], !methodName.isEmpty else {
+            throw HTTPError(.badRequest, "The request has no method.")
+        }
+        guard let method = Method(rawValue: methodName) else {
+            throw HTTPError(.methodNotAllowed, "The method \(methodName.prefix(20)) is not supported.",
+                            headers: [("Allow", "GET, HEAD, POST")])
+        }
+        self.method = method
+        var rawPath: Substring
+        var rawQuery = params["QUERY_STRING"] ?? ""
+        if let uri = params["REQUEST_URI"], !uri.isEmpty {
+            let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            rawPath = parts[0]
+            if parts.count > 1, rawQuery.isEmpty { rawQuery = String(parts[1]) }
+        } else {
+            rawPath = Substring((params["SCRIPT_NAME"] ?? "") + (params["PATH_INFO"] ?? ""))
+        }
+        if rawPath.isEmpty { rawPath = "/" }
+        guard let decoded = String(rawPath).removingPercentEncoding, decoded.hasPrefix("/"),
+              !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else { throw HTTPError(.badRequest, "The address of this request is not valid.") }
+        path = decoded
+        self.rawQuery = rawQuery
+        query = try FormDecoding.urlencoded(rawQuery, what: "query string")
+        var headers: [String: String] = [:]
+        for (name, value) in params where name.hasPrefix("HTTP_") {
+            headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
+        }
+        if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
+        self.headers = headers
+        cookies = Self.parseCookies(headers["cookie"] ?? "")
+        self.body = body
+        remoteAddress = params["REMOTE_ADDR"] ?? ""
+        let https = params["HTTPS"]?.lowercased() ?? ""
+        isHTTPS = https == "on" || https == "1" || params["REQUEST_SCHEME"] == "https"
+        self.params = params
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// `scheme://host[:port]` as the browser addressed us, for Origin checks and absolute URLs.
+    public var origin: String? {
+        guard let host = headers["host"], !host.isEmpty else { return nil }
+        return (isHTTPS ? "https://" : "http://") + host
+    }
+
+    static func parseCookies(_ header: String) -> [String: String] {
+        var cookies: [String: String] = [:]
+        for pair in header.split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            var value = parts[1].trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            // The first occurrence wins, as browsers send the most specific cookie first.
+            if cookies[name] == nil { cookies[name] = value }
+        }
+        return cookies
+    }
+}

@@ -1,0 +1,159 @@
+import CFastCGI
+import Foundation
+import Logging
+
+/// One worker process: `threads` accept loops on a listening FastCGI socket, each owning one
+/// `FCGX_Request` for its whole life. It stops gracefully on SIGTERM/SIGINT/SIGQUIT — no new
+/// requests, in-flight ones finish — and by itself after `maxRequests` (0 = never).
+public final class FastCGIWorker: @unchecked Sendable {
+    let app: App
+    let listenFD: Int32
+    let threads: Int
+    let maxRequests: Int
+    private let logger = Logger(label: "gomoku.worker")
+    /// Written to once to wake every accept loop for shutdown.
+    private var stopPipe: [Int32] = [-1, -1]
+    private let lock = NSLock()
+    private var served = 0
+
+    public init(app: App, listenFD: Int32, threads: Int, maxRequests: Int) {
+        self.app = app
+        self.listenFD = listenFD
+        self.threads = max(1, threads)
+        self.maxRequests = maxRequests
+    }
+
+    /// Serves until told to stop; returns the process exit code.
+    public func run() -> Int32 {
+        FCGX_Init()
+        // FCGX_Init's handlers only set a flag; route the signals to `sigwait` below instead.
+        signal(SIGPIPE, SIG_IGN)
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for signal in [SIGTERM, SIGINT, SIGQUIT, SIGHUP] { sigaddset(&stopSignals, signal) }
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        guard pipe(&stopPipe) == 0 else { logger.critical("cannot create the stop pipe"); return 1 }
+        // Non-blocking listen socket: a loop woken by poll may lose the race for a connection to
+        // another process; accept then fails with EAGAIN instead of blocking past a stop request.
+        _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
+
+        let group = DispatchGroup()
+        for index in 0..<threads {
+            group.enter()
+            let thread = Thread { [self] in
+                acceptLoop()
+                group.leave()
+            }
+            thread.name = "fcgi-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        logger.info("worker ready", metadata: ["threads": "\(threads)"])
+        while true {
+            var received: Int32 = 0
+            sigwait(&stopSignals, &received)
+            if received == SIGHUP {
+                logger.notice("SIGHUP ignored by a single worker; reload through the master (gomoku-fcgi serve)")
+                continue
+            }
+            break
+        }
+        var byte: UInt8 = 1
+        _ = write(stopPipe[1], &byte, 1)
+        group.wait()
+        logger.info("worker stopped", metadata: ["served": "\(served)"])
+        return 0
+    }
+
+    private func acceptLoop() {
+        var request = FCGX_Request()
+        FCGX_InitRequest(&request, listenFD, 0)
+        while true {
+            // With fastcgi_keep_conn the next request arrives on the kept connection, not the listener.
+            let waitFD = request.ipcFd >= 0 ? request.ipcFd : listenFD
+            var fds = [pollfd(fd: waitFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, -1)
+            if ready < 0 { if errno == EINTR { continue } else { break } }
+            if fds[1].revents != 0 { break }
+            if fds[0].revents == 0 { continue }
+            guard FCGX_Accept_r(&request) >= 0 else { continue }
+            serve(&request)
+            FCGX_Finish_r(&request)
+            if countServed() { kill(getpid(), SIGTERM) }
+        }
+        FCGX_Free(&request, 1)
+    }
+
+    /// Counts a finished request; true exactly once, when the recycle limit is reached.
+    private func countServed() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        served += 1
+        return maxRequests > 0 && served == maxRequests
+    }
+
+    private func serve(_ request: inout FCGX_Request) {
+        var params: [String: String] = [:]
+        if var entry = request.envp {
+            while let pointer = entry.pointee {
+                let pair = String(cString: pointer)
+                if let equals = pair.firstIndex(of: "=") {
+                    params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+                }
+                entry += 1
+            }
+        }
+        let response: Response
+        switch readBody(request.in, declaredLength: params["CONTENT_LENGTH"]) {
+        case .success(let body): response = app.respond(params: params, body: body)
+        case .failure(let error): response = app.respond(params: params, rejecting: error)
+        }
+        let bytes = response.cgiBytes()
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
+                _ = FCGX_PutStr(pointer, Int32(buffer.count), request.out)
+            }
+        }
+    }
+
+    private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, declaredLength: String?) -> Result<[UInt8], HTTPError> {
+        let length = Int(declaredLength ?? "") ?? 0
+        guard length > 0 else { return .success([]) }
+        var body = [UInt8](repeating: 0, count: min(length, app.config.maxBodyBytes + 1))
+        var filled = 0
+        var discarded = 0
+        var scratch = [CChar](repeating: 0, count: 65536)
+        while filled + discarded < length {
+            let read: Int32
+            if filled < body.count {
+                read = body.withUnsafeMutableBufferPointer { buffer in
+                    buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                        FCGX_GetStr($0 + filled, Int32(buffer.count - filled), stream)
+                    }
+                }
+                if read > 0 { filled += Int(read) }
+            } else {
+                // Over the limit: drain (up to a bound) so the web server sees our 413, not a reset.
+                guard discarded < 16 * app.config.maxBodyBytes else { break }
+                read = FCGX_GetStr(&scratch, Int32(scratch.count), stream)
+                if read > 0 { discarded += Int(read) }
+            }
+            if read <= 0 { break }
+        }
+        if filled > app.config.maxBodyBytes || length > app.config.maxBodyBytes {
+            return .failure(HTTPError(.payloadTooLarge, "The request body is larger than \(app.config.maxBodyBytes / 1024) KiB."))
+        }
+        guard filled == length else { return .failure(HTTPError(.badRequest, "The request body ended early.")) }
+        return .success(body)
+    }
+}
+
+extension App {
+    /// The answer to a request whose body could not be read (too large, cut short).
+    public func respond(params: [String: String], rejecting error: HTTPError) -> Response {
+        var params = params
+        params["CONTENT_LENGTH"] = "0"
+        // Route through the normal error path so the page, headers and logging are the usual ones.
+        return respond(params: params, body: [], forcedError: error)
+    }
+}

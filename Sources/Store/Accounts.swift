@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+
+/// A registered player.
+public struct User: Sendable, Equatable {
+    public let id: Int64
+    public let username: String
+    public let email: String
+    public let displayName: String
+    public let passwordHash: String
+
+    init(row: Row) {
+        id = row["id"]
+        username = row["username"]
+        email = row["email"]
+        displayName = row["display_name"]
+        passwordHash = row["password_hash"]
+    }
+}
+
+/// Why a new account could not be stored.
+public enum AccountConflict: Error, Equatable, Sendable {
+    case usernameTaken, emailTaken
+}
+
+/// Users, sessions and login throttling: every SQL statement about accounts lives here.
+public extension Store {
+    func user(id: Int64) throws -> User? {
+        try pool.read { db in try Self.user(db, id: id) }
+    }
+
+    func user(username: String) throws -> User? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(User.init)
+        }
+    }
+
+    func usernameExists(_ username: String) throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)", arguments: [username]) ?? false
+        }
+    }
+
+    func emailExists(_ email: String) throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)", arguments: [email]) ?? false
+        }
+    }
+
+    /// Inserts a user; a taken username or email is reported, not thrown as a database error.
+    func createUser(username: String, email: String, displayName: String, passwordHash: String) throws -> Result<User, AccountConflict> {
+        try pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)", arguments: [username]) == true {
+                return .failure(.usernameTaken)
+            }
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)", arguments: [email]) == true {
+                return .failure(.emailTaken)
+            }
+            try db.execute(sql: """
+                INSERT INTO users (username, email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [username, email, displayName, passwordHash, unixNow()])
+            return .success(try Self.user(db, id: db.lastInsertedRowID)!)
+        }
+    }
+
+    func setPasswordHash(userID: Int64, _ hash: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [hash, userID])
+        }
+    }
+
+    private static func user(_ db: Database, id: Int64) throws -> User? {
+        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(User.init)
+    }
+
+    // MARK: Sessions
+
+    /// Stores a new session under the hash of its secret id; the plain id only ever lives in the cookie.
+    func createSession(idHash: [UInt8], userID: Int64, lifetime: Int64, userAgent: String, ip: String) throws {
+        let now = unixNow()
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [Data(idHash), userID, now, now, now + lifetime, String(userAgent.prefix(300)), ip])
+            try db.execute(sql: "UPDATE users SET last_login_at = ? WHERE id = ?", arguments: [now, userID])
+            // Expired sessions are removed a few at a time on login, never in a large sweep.
+            try db.execute(sql: "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires_at < ? LIMIT 50)", arguments: [now])
+        }
+    }
+
+    /// The user of a live session. Extends a sliding session at most once an hour, so reads stay reads.
+    func sessionUser(idHash: [UInt8], lifetime: Int64) throws -> User? {
+        let now = unixNow()
+        let found = try pool.read { db -> (User, Int64)? in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT users.*, sessions.last_seen_at AS session_seen FROM sessions JOIN users ON users.id = sessions.user_id
+                WHERE sessions.id_hash = ? AND sessions.expires_at > ?
+                """, arguments: [Data(idHash), now]) else { return nil }
+            return (User(row: row), row["session_seen"])
+        }
+        guard let (user, lastSeen) = found else { return nil }
+        if now - lastSeen > 3600 {
+            try pool.write { db in
+                try db.execute(sql: "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?",
+                               arguments: [now, now + lifetime, Data(idHash)])
+            }
+        }
+        return user
+    }
+
+    func deleteSession(idHash: [UInt8]) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [Data(idHash)]) }
+    }
+
+    // MARK: Login throttling
+
+    /// Failed logins recorded for `scope` (an account or a client address) within the last `window` seconds.
+    func recentLoginFailures(scope: String, window: Int64) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_failures WHERE scope = ? AND at > ?",
+                             arguments: [scope, unixNow() - window]) ?? 0
+        }
+    }
+
+    func recordLoginFailure(scopes: [String]) throws {
+        let now = unixNow()
+        try pool.write { db in
+            for scope in scopes {
+                try db.execute(sql: "INSERT INTO login_failures (scope, at) VALUES (?, ?)", arguments: [scope, now])
+            }
+            try db.execute(sql: "DELETE FROM login_failures WHERE id IN (SELECT id FROM login_failures WHERE at < ? LIMIT 100)",
+                           arguments: [now - 86_400])
+        }
+    }
+
+    func clearLoginFailures(scope: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM login_failures WHERE scope = ?", arguments: [scope]) }
+    }
+}

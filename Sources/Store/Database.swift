@@ -1,0 +1,38 @@
+import Foundation
+import GRDB
+
+/// The shared SQLite file: WAL, a busy timeout so several processes can write, foreign keys on.
+public struct Store: Sendable {
+    public let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    public init(path: String, migrate: Bool = true) throws {
+        var config = Configuration()
+        // Several worker processes and the bridge share the file; without a timeout they fail at BEGIN IMMEDIATE.
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        if migrate { try Migrations.migrator.migrate(pool) }
+    }
+
+    /// True when every migration this binary knows has been applied.
+    public func isMigrated() throws -> Bool {
+        try pool.read { db in try Migrations.migrator.hasCompletedMigrations(db) }
+    }
+
+    public func migrate() throws { try Migrations.migrator.migrate(pool) }
+
+    /// Identifiers of the applied migrations, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Migrations.migrator.appliedMigrations(db) }
+    }
+}
+
+/// Seconds since 1970, the one time unit stored in the database.
+public func unixNow() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Domain
+import FCGIApp
+import Foundation
+import Store
+
+struct RequestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "request",
+        abstract: "Run one request through the whole handler stack in-process and print the raw HTTP response.",
+        discussion: """
+            Sessions, CSRF, routing and rendering run exactly as behind a web server. For unsafe methods a
+            matching CSRF cookie and token are added unless --no-csrf is given.
+
+            Examples:
+              gomoku-fcgi request GET /accounts/login/
+              gomoku-fcgi request GET / --as alice
+              gomoku-fcgi request POST /accounts/login/ --form username=alice --form password='…'
+              gomoku-fcgi request POST /accounts/register/validate/ -H 'HX-Request: true' -H 'HX-Trigger-Name: username' --form username=al
+            """)
+
+    @OptionGroup var flags: ConfigFlags
+    @Argument(help: "HTTP method.") var method: String
+    @Argument(help: "Path with optional query, e.g. /games/?status=active.") var path: String
+    @Option(name: .customShort("H"), help: "A header, 'Name: value' (repeatable).") var header: [String] = []
+    @Option(help: "A form field k=v, sent urlencoded (repeatable).") var form: [String] = []
+    @Option(help: "A raw request body (set Content-Type with -H).") var data: String?
+    @Option(name: .customLong("as"), help: "Sign the request in as this user.") var asUser: String?
+    @Flag(name: .customLong("no-csrf"), help: "Do not add a CSRF cookie and token.") var noCSRF = false
+
+    func run() throws {
+        let app = try Bootstrap.app(flags: flags.values, configFile: flags.config)
+        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var params: [String: String] = [
+            "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": method.uppercased(), "REQUEST_URI": path,
+            "QUERY_STRING": parts.count > 1 ? String(parts[1]) : "", "SCRIPT_NAME": "", "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost",
+        ]
+        var cookies: [String] = []
+        for line in header {
+            guard let colon = line.firstIndex(of: ":") else { throw ValidationError("a header is 'Name: value', got \(line)") }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if name.lowercased() == "content-type" { params["CONTENT_TYPE"] = value; continue }
+            if name.lowercased() == "cookie" { cookies.append(value); continue }
+            params["HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] = value
+        }
+        if let asUser {
+            guard let cookie = try app.sessionCookie(forUsername: asUser) else { throw ValidationError("no user named \(asUser)") }
+            cookies.append(cookie)
+        }
+        var body: [UInt8] = []
+        if let data {
+            body = Array(data.utf8)
+        } else if !form.isEmpty {
+            body = Array(form.map { pair -> String in
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return kv.map { String($0).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }.joined(separator: "=")
+            }.joined(separator: "&").utf8)
+            params["CONTENT_TYPE"] = params["CONTENT_TYPE"] ?? "application/x-www-form-urlencoded"
+        }
+        if !noCSRF, ["POST", "PUT", "PATCH", "DELETE"].contains(method.uppercased()), params["HTTP_X_CSRF_TOKEN"] == nil {
+            let pair = app.csrfPair()
+            cookies.append(pair.cookie)
+            params["HTTP_X_CSRF_TOKEN"] = pair.token
+        }
+        if !cookies.isEmpty { params["HTTP_COOKIE"] = cookies.joined(separator: "; ") }
+        if !body.isEmpty { params["CONTENT_LENGTH"] = String(body.count) }
+        let response = app.respond(params: params, body: body)
+        FileHandle.standardOutput.write(Data(response.httpText().utf8))
+    }
+}
+
+struct CreateUser: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "createuser", abstract: "Create an account.")
+    @OptionGroup var flags: ConfigFlags
+    @Argument var username: String
+    @Option var email: String?
+    @Option(name: .customLong("display-name")) var displayName: String?
+    @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.") var passwordStdin = false
+
+    func run() throws {
+        let app = try Bootstrap.app(flags: flags.values, configFile: flags.config)
+        let password: String
+        if passwordStdin {
+            guard let line = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
+            password = line
+        } else {
+            guard let first = getpass("Password: ").map({ String(cString: $0) }),
+                  let second = getpass("Password (again): ").map({ String(cString: $0) }), first == second else {
+                throw ValidationError("the passwords do not match")
+            }
+            password = first
+        }
+        let form = RegistrationForm(username: username, email: email ?? "\(username)@localhost.localdomain",
+                                    displayName: displayName ?? username, password: password)
+        if let error = form.errors().values.first { throw ValidationError(error.message) }
+        switch try app.store.createUser(username: form.username, email: form.email, displayName: form.displayName,
+                                        passwordHash: PasswordHasher(iterations: app.config.passwordIterations).hash(password)) {
+        case .success(let user): print("created user \(user.username) (id \(user.id))")
+        case .failure(.usernameTaken): throw ValidationError("the username \(form.username) is taken")
+        case .failure(.emailTaken): throw ValidationError("the email \(form.email) is already used")
+        }
+    }
+}
+
+struct SeedDemo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-demo",
+        abstract: "Replace demo data with N users (player1…) paired into M fresh 15×15 freestyle games.")
+    @OptionGroup var flags: ConfigFlags
+    @Option var users: Int = 10
+    @Option var games: Int = 5
+    @Option(help: "Password for every demo user (default: random).") var password: String?
+    @Flag(help: "Print {\"users\":[{username,password}],\"games\":[{id,black,white}]}.") var json = false
+
+    func run() throws {
+        guard users >= 0, games >= 0, users <= 100_000 else { throw ValidationError("--users must be 0…100000 and --games at least 0") }
+        guard games * 2 <= users else { throw ValidationError("\(games) games need at least \(games * 2) users") }
+        let app = try Bootstrap.app(flags: flags.values, configFile: flags.config)
+        let secret = password ?? "demo-" + UUID().uuidString.prefix(13).lowercased()
+        // One hash for all demo users keeps seeding fast; every login still pays the full cost.
+        let hash = PasswordHasher(iterations: app.config.passwordIterations).hash(secret)
+        let seeded = try app.store.seedDemo(users: users, games: games, password: secret, passwordHash: hash)
+        if json {
+            let object: [String: Any] = [
+                "users": seeded.users.map { ["username": $0.username, "password": $0.password] },
+                "games": seeded.games.map { ["id": $0.id, "black": $0.black, "white": $0.white] },
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        } else {
+            print("\(seeded.users.count) users (password: \(secret)), \(seeded.games.count) games")
+        }
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config",
+                                                    abstract: "Show the settings in effect and check that the installation works.")
+    @OptionGroup var flags: ConfigFlags
+
+    func run() throws {
+        let sources = try Bootstrap.sources(flags: flags.values, configFile: flags.config)
+        let config = try Config.resolve(sources)
+        print("config file:   \(sources.configFile ?? "(none)")")
+        print("root:          \(config.root)")
+        print("data dir:      \(config.dataDir)")
+        print("database:      \(config.databasePath)")
+        print("templates:     \(config.templatesDir)")
+        print("secret:        \(sources["secret"] != nil ? "from settings" : "from \(config.dataDir)/secret") (\(config.secret.count) bytes)")
+        print("dev mode:      \(config.dev)")
+        var problems: [String] = []
+        do {
+            let app = try App(config: config, store: Store(path: config.databasePath, migrate: false))
+            print("templates:     parsed")
+            print("migrations:    \(try app.store.isMigrated() ? "up to date" : "pending (run gomoku-fcgi migrate)")")
+        } catch {
+            problems.append("\(error)")
+        }
+        for asset in ["static/css/site.css", "static/vendor/htmx.min.js", "static/vendor/ext/ws.min.js"]
+        where !FileManager.default.fileExists(atPath: config.root + "/" + asset) {
+            problems.append("missing \(config.root)/\(asset) (run make setup)")
+        }
+        if problems.isEmpty { print("status:        ok") } else {
+            for problem in problems { print("problem:       \(problem)") }
+            throw ExitCode(1)
+        }
+    }
+}
