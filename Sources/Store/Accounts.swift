@@ -85,7 +85,7 @@ public extension Store {
                 """, arguments: [Data(idHash), userID, now, now, now + lifetime, String(userAgent.prefix(300)), ip])
             try db.execute(sql: "UPDATE users SET last_login_at = ? WHERE id = ?", arguments: [now, userID])
             // Expired sessions are removed a few at a time on login, never in a large sweep.
-            try db.execute(sql: "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires_at < ? LIMIT 50)", arguments: [now])
+            try db.execute(sql: "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE expires_at < ? LIMIT 50)", arguments: [now])
         }
     }
 

@@ -46,6 +46,11 @@ public struct Config: Sendable, Equatable {
         /// Where the config file was read from, if any.
         public var configFile: String?
 
+        public init(values: [String: String], configFile: String? = nil) {
+            self.values = values
+            self.configFile = configFile
+        }
+
         /// Merges flags over environment over the config file.
         public static func gather(flags: [String: String], environment: [String: String] = ProcessInfo.processInfo.environment,
                                   configFile explicitFile: String? = nil) throws -> Sources {

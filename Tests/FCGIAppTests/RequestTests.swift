@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import FCGIApp
+
+@Suite struct RequestTests {
+    @Test func parsesParams() throws {
+        let request = try Request(params: [
+            "REQUEST_METHOD": "GET", "REQUEST_URI": "/games/%C3%A9/?status=active&page=2&page=3", "HTTP_HOST": "example.org",
+            "HTTP_COOKIE": "a=1; b=\"two\"; a=ignored", "HTTP_X_FORWARDED_FOR": "1.2.3.4", "HTTPS": "on", "REMOTE_ADDR": "10.0.0.1",
+        ], body: [])
+        #expect(request.method == .GET && request.path == "/games/é/")
+        #expect(request.query["status"] == ["active"] && request.query["page"] == ["2", "3"])
+        #expect(request.cookies == ["a": "1", "b": "two"])
+        #expect(request.header("X-Forwarded-For") == "1.2.3.4")
+        #expect(request.isHTTPS && request.origin == "https://example.org")
+        #expect(request.remoteAddress == "10.0.0.1")
+    }
+
+    @Test func fallsBackToScriptNameAndPathInfo() throws {
+        let request = try Request(params: ["REQUEST_METHOD": "GET", "SCRIPT_NAME": "/app", "PATH_INFO": "/x/", "QUERY_STRING": "q=1"], body: [])
+        #expect(request.path == "/app/x/" && request.query["q"] == ["1"])
+    }
+
+    @Test func refusesWhatCannotBeARequest() {
+        #expect(throws: HTTPError(.badRequest, "The request has no method.")) { try Request(params: [:], body: []) }
+        #expect(throws: HTTPError(.methodNotAllowed, "The method BREW is not supported.")) {
+            try Request(params: ["REQUEST_METHOD": "BREW", "REQUEST_URI": "/"], body: [])
+        }
+        for bad in ["/a%00b", "/%zz", "/%C3", "/a%0Ab", "noslash"] {
+            #expect(throws: HTTPError(.badRequest, "The address of this request is not valid.")) {
+                try Request(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": bad], body: [])
+            }
+        }
+        #expect(throws: HTTPError.self) { try Request(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/?a=%FF"], body: []) }
+    }
+}
+
+@Suite struct FormDecodingTests {
+    @Test func urlencoded() throws {
+        let fields = try FormDecoding.body(Array("a=1&b=two+words&a=%C3%A9&empty=&=skip&flag".utf8), contentType: "application/x-www-form-urlencoded; charset=UTF-8")
+        #expect(fields["a"] == ["1", "é"] && fields["b"] == ["two words"] && fields["empty"] == [""] && fields["flag"] == [""])
+        #expect(fields[""] == nil)
+    }
+
+    @Test func urlencodedErrors() {
+        #expect(throws: HTTPError(.badRequest, "The form is not validly encoded (bad percent-escape or UTF-8).")) {
+            try FormDecoding.body(Array("a=%zz".utf8), contentType: "application/x-www-form-urlencoded")
+        }
+        #expect(throws: HTTPError(.badRequest, "The form data is not valid UTF-8.")) {
+            try FormDecoding.body([0x61, 0x3D, 0xFF], contentType: "application/x-www-form-urlencoded")
+        }
+    }
+
+    @Test func json() throws {
+        let fields = try FormDecoding.body(Array(#"{"row":7,"col":"8","ok":true,"x":1.5,"n":null,"list":["a",2]}"#.utf8), contentType: "application/json")
+        #expect(fields["row"] == ["7"] && fields["col"] == ["8"] && fields["ok"] == ["true"] && fields["x"] == ["1.5"])
+        #expect(fields["n"] == [""] && fields["list"] == ["a", "2"])
+        for bad in ["[1]", "{", #"{"a":{"b":1}}"#, "\"s\""] {
+            #expect(throws: HTTPError.self, "\(bad)") { try FormDecoding.body(Array(bad.utf8), contentType: "application/json") }
+        }
+    }
+
+    @Test func multipart() throws {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n"
+            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n"
+        let fields = try FormDecoding.body(Array(body.utf8), contentType: "multipart/form-data; boundary=XyZ")
+        #expect(fields["username"] == ["alice"] && fields["file"] == ["a.txt"])
+        #expect(throws: HTTPError(.badRequest, "The multipart form is malformed.")) {
+            try FormDecoding.body(Array("--XyZ\r\nbroken".utf8), contentType: "multipart/form-data; boundary=XyZ")
+        }
+        #expect(throws: HTTPError(.badRequest, "The multipart form has no boundary.")) {
+            try FormDecoding.body(Array("x".utf8), contentType: "multipart/form-data")
+        }
+    }
+
+    @Test func unsupportedTypes() {
+        #expect(throws: HTTPError.self) { try FormDecoding.body(Array("x".utf8), contentType: "text/plain") }
+        #expect(throws: HTTPError.self) { try FormDecoding.body(Array("x".utf8), contentType: nil) }
+        #expect((try? FormDecoding.body([], contentType: "text/plain")) == [:], "an empty body needs no type")
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import Store
+import Testing
+
+/// A real SQLite file in a fresh temporary directory for each test.
+func temporaryStore() throws -> Store {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-tests-\(UUID().uuidString)")
+    return try Store(path: directory.path + "/test.sqlite3")
+}
+
+@Suite struct StoreTests {
+    @Test func migrationsApplyOnceAndTheDatabaseIsWAL() throws {
+        let store = try temporaryStore()
+        #expect(try store.isMigrated())
+        #expect(try store.appliedMigrations() == ["001_accounts", "002_games"])
+        try store.migrate()
+        let mode = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+
+    @Test func usersAreUniqueByUsernameAndEmailIgnoringCase() throws {
+        let store = try temporaryStore()
+        guard case .success(let alice) = try store.createUser(username: "alice", email: "a@example.org", displayName: "Alice", passwordHash: "h")
+        else { Issue.record("first user not created"); return }
+        #expect(alice.username == "alice")
+        #expect(try store.createUser(username: "ALICE", email: "b@example.org", displayName: "A", passwordHash: "h") == .failure(.usernameTaken))
+        #expect(try store.createUser(username: "bob", email: "A@EXAMPLE.ORG", displayName: "B", passwordHash: "h") == .failure(.emailTaken))
+        #expect(try store.usernameExists("Alice"))
+        #expect(try store.emailExists("a@example.org"))
+        #expect(try store.user(username: "aLiCe")?.id == alice.id)
+        #expect(try store.user(id: alice.id)?.displayName == "Alice")
+    }
+
+    @Test func sessionsResolveUntilDeletedOrExpired() throws {
+        let store = try temporaryStore()
+        guard case .success(let user) = try store.createUser(username: "carol", email: "c@example.org", displayName: "C", passwordHash: "h")
+        else { return }
+        let live: [UInt8] = Array(repeating: 1, count: 32)
+        let expired: [UInt8] = Array(repeating: 2, count: 32)
+        try store.createSession(idHash: live, userID: user.id, lifetime: 3600, userAgent: "test", ip: "127.0.0.1")
+        try store.createSession(idHash: expired, userID: user.id, lifetime: -1, userAgent: "test", ip: "127.0.0.1")
+        #expect(try store.sessionUser(idHash: live, lifetime: 3600)?.id == user.id)
+        #expect(try store.sessionUser(idHash: expired, lifetime: 3600) == nil)
+        #expect(try store.sessionUser(idHash: Array(repeating: 3, count: 32), lifetime: 3600) == nil)
+        try store.deleteSession(idHash: live)
+        #expect(try store.sessionUser(idHash: live, lifetime: 3600) == nil)
+    }
+
+    @Test func loginFailuresAreCountedPerScopeAndCleared() throws {
+        let store = try temporaryStore()
+        try store.recordLoginFailure(scopes: ["account:dave", "client:1.2.3.4"])
+        try store.recordLoginFailure(scopes: ["account:dave", "client:1.2.3.4"])
+        #expect(try store.recentLoginFailures(scope: "account:dave", window: 900) == 2)
+        #expect(try store.recentLoginFailures(scope: "account:erin", window: 900) == 0)
+        try store.clearLoginFailures(scope: "account:dave")
+        #expect(try store.recentLoginFailures(scope: "account:dave", window: 900) == 0)
+        #expect(try store.recentLoginFailures(scope: "client:1.2.3.4", window: 900) == 2)
+    }
+
+    @Test func seedDemoPairsUsersIntoGamesAndReplacesEarlierSeeds() throws {
+        let store = try temporaryStore()
+        let first = try store.seedDemo(users: 6, games: 3, password: "pw", passwordHash: "h")
+        #expect(first.users.map(\.username) == ["player1", "player2", "player3", "player4", "player5", "player6"])
+        #expect(first.games.map(\.black) == ["player1", "player3", "player5"])
+        #expect(first.games.map(\.white) == ["player2", "player4", "player6"])
+        let second = try store.seedDemo(users: 2, games: 1, password: "pw2", passwordHash: "h")
+        #expect(second.games.count == 1)
+        let counts = try store.pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM games")!)
+        }
+        #expect(counts.0 == 2 && counts.1 == 1)
+    }
+
+    @Test func twoStoresOnOneFileSeeEachOthersWrites() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-tests-\(UUID().uuidString)")
+        let a = try Store(path: directory.path + "/shared.sqlite3")
+        let b = try Store(path: directory.path + "/shared.sqlite3")
+        _ = try a.createUser(username: "frank", email: "f@example.org", displayName: "F", passwordHash: "h")
+        #expect(try b.usernameExists("frank"))
+    }
+}
