@@ -27,6 +27,14 @@ let package = Package(
         ),
         .target(name: "Domain", swiftSettings: swiftSettings),
         .target(
+            name: "Platform",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Store",
             dependencies: [
                 "Domain",
@@ -37,7 +45,7 @@ let package = Package(
         .target(
             name: "FCGIApp",
             dependencies: [
-                "Domain", "Store", "CFastCGI",
+                "Domain", "Store", "Platform", "CFastCGI",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -48,7 +56,7 @@ let package = Package(
         .target(
             name: "WSBridge",
             dependencies: [
-                "Store",
+                "Store", "Platform",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -71,6 +79,6 @@ let package = Package(
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
-        .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp", "Store"], swiftSettings: swiftSettings),
+        .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp", "Store", "Platform"], exclude: ["__Snapshots__"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,3 +1,4 @@
+import Platform
 import Store
 
 /// Everything a handler knows about the request it is answering: typed, built once by the app.

@@ -1,3 +1,4 @@
+import Platform
 /// Every page and endpoint of the app. One enum, one exhaustive switch in `App.dispatch`:
 /// a route without a handler does not compile, and every URL in a template comes from `path`.
 public enum Route: Sendable, Equatable, CaseIterable {

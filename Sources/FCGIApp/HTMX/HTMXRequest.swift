@@ -1,3 +1,4 @@
+import Platform
 import Foundation
 
 /// What htmx says about a request in its `HX-*` headers (django-htmx's `request.htmx`).

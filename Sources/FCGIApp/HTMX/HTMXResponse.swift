@@ -1,3 +1,4 @@
+import Platform
 import Foundation
 
 /// How htmx swaps a response in (`hx-swap` / `HX-Reswap`). https://htmx.org/attributes/hx-swap/

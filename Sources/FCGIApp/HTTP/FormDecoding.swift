@@ -1,3 +1,4 @@
+import Platform
 import Foundation
 
 /// Field values of a form or query string; a field may repeat.

@@ -1,3 +1,4 @@
+import Platform
 /// The HTTP status codes the app answers with, and their reason phrases.
 public struct HTTPStatus: RawRepresentable, Hashable, Sendable {
     public let rawValue: Int

@@ -1,3 +1,4 @@
+import Platform
 import Foundation
 
 /// One HTTP request as the web server handed it over (FastCGI params or CGI environment + body).

@@ -62,6 +62,7 @@ public struct Response: Sendable {
     }
 }
 
+import Platform
 import Foundation
 
 extension String {

@@ -1,3 +1,4 @@
+import Platform
 import Domain
 import Foundation
 import Store

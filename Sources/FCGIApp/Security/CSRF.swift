@@ -1,3 +1,4 @@
+import Platform
 /// Cross-site request forgery protection: a random per-browser cookie, a token derived from it with
 /// the server secret (in forms as `csrf_token`, for htmx in `<body hx-headers>` as `X-CSRF-Token`),
 /// and an Origin/Referer check on every unsafe method.

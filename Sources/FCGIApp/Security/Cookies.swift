@@ -1,3 +1,4 @@
+import Platform
 /// A `Set-Cookie` header value with the attributes this app always wants.
 struct SetCookie {
     var name: String

@@ -1,3 +1,4 @@
+import Platform
 import Crypto
 import _CryptoExtras
 import Foundation

@@ -1,3 +1,4 @@
+import Platform
 import Store
 
 /// Login sessions: a random 256-bit id in an HttpOnly cookie; the database keeps only its SHA-256.

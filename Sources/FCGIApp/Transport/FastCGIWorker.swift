@@ -1,3 +1,4 @@
+import Platform
 import CFastCGI
 import Foundation
 import Logging

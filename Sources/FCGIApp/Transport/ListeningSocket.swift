@@ -1,3 +1,4 @@
+import Platform
 import Foundation
 
 /// The FastCGI listening socket: created from `--listen`, or inherited from systemd or a web server.

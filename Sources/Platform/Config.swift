@@ -126,7 +126,7 @@ public struct Config: Sendable, Equatable {
         return ((FileManager.default.currentDirectoryPath + "/" + expanded) as NSString).standardizingPath
     }
 
-    static func integer(_ value: String?, key: String) throws -> Int? {
+    public static func integer(_ value: String?, key: String) throws -> Int? {
         guard let value else { return nil }
         guard let number = Int(value.trimmingCharacters(in: .whitespaces)), number >= 0 else {
             throw ConfigError("\(key) must be a whole number, got \"\(value)\"")
@@ -134,7 +134,7 @@ public struct Config: Sendable, Equatable {
         return number
     }
 
-    static func boolean(_ value: String?, key: String) throws -> Bool? {
+    public static func boolean(_ value: String?, key: String) throws -> Bool? {
         guard let value else { return nil }
         switch value.lowercased() {
         case "1", "true", "yes", "on": return true
@@ -150,8 +150,8 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 }
 
 /// `key = value` lines; `#` starts a comment. Unknown keys are errors, so typos do not pass silently.
-enum ConfigFile {
-    static func parse(path: String) throws -> [String: String] {
+public enum ConfigFile {
+    public static func parse(path: String) throws -> [String: String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigError("cannot read config file \(path)")
         }
