@@ -69,11 +69,14 @@ public struct App: Sendable {
         let form = request.method.isUnsafe ? try FormDecoding.body(request.body, contentType: request.header("content-type")) : [:]
         let existingCSRF = request.cookies[CSRF.cookieName].flatMap { Base64URL.decode($0)?.count == 32 ? $0 : nil }
         let csrfCookie = existingCSRF ?? Random.token()
+        let bridge = try BridgeOrigin.from(request, secret: config.secret)
         var context = RequestContext(
-            request: request, route: route, user: try sessionUser(request), form: form,
+            request: request, route: route, user: try sessionUser(request), form: form, bridge: bridge,
             csrfCookie: csrfCookie, csrfCookieIsNew: existingCSRF == nil,
             csrfToken: csrf.token(for: csrfCookie), requestID: requestID)
-        if request.method.isUnsafe { try csrf.check(request, form: form) }
+        // Presence reports carry the bridge's signature instead of a browser's CSRF token.
+        let signedByBridge = route == .internalPresence && bridge != nil
+        if request.method.isUnsafe, !signedByBridge { try csrf.check(request, form: form) }
         var response = try dispatch(route, &context)
         if context.csrfCookieIsNew, !context.cookies.contains(where: { $0.name == CSRF.cookieName }) {
             context.cookies.append(SetCookie(name: CSRF.cookieName, value: context.csrfCookie, maxAge: 365 * 86_400, secure: request.isHTTPS))
@@ -91,6 +94,9 @@ public struct App: Sendable {
         case .register: try register(&context)
         case .validateRegistration: try validateRegistration(context)
         case .health: health()
+        case .liveDemo: try liveDemo(context)
+        case .liveDemoMessages: try postLiveMessage(context)
+        case .internalPresence: try internalPresence(context)
         }
     }
 

@@ -9,6 +9,8 @@ public struct RequestContext: Sendable {
     public internal(set) var user: User?
     /// The decoded body of a POST (form, multipart or JSON).
     public let form: FormFields
+    /// Set when the request came through the WebSocket bridge (a ws-send or a presence report).
+    public let bridge: BridgeOrigin?
     /// The browser's CSRF cookie value (new when it had none) and the token derived from it.
     let csrfCookie: String
     let csrfCookieIsNew: Bool

@@ -27,9 +27,14 @@ extension App {
             ]
         }
         let isHTMX = request?.htmx.isHTMX == true && request?.htmx.historyRestoreRequest == false
+        let viaBridge = request.map { $0.params["GOMOKU_BRIDGE"]?.isEmpty == false } ?? false
         var response: Response
         do {
-            if isHTMX {
+            if viaBridge {
+                // A ws-send answer is swapped out of band: the message goes into the page's message area.
+                values["oob"] = true
+                response = Response.html(try views.render("partials/error", values), status: httpError.status)
+            } else if isHTMX {
                 // Shown in the page's message area whatever element asked (see htmx-config responseHandling).
                 response = Response.html(try views.render("partials/error", values), status: httpError.status)
                     .retarget("#messages").reswap(.innerHTML)

@@ -8,6 +8,9 @@ public enum Route: Sendable, Equatable, CaseIterable {
     case register
     case validateRegistration
     case health
+    case liveDemo
+    case liveDemoMessages
+    case internalPresence
 
     /// The path this route is served at.
     public var path: String {
@@ -18,13 +21,17 @@ public enum Route: Sendable, Equatable, CaseIterable {
         case .register: "/accounts/register/"
         case .validateRegistration: "/accounts/register/validate/"
         case .health: "/healthz"
+        case .liveDemo: "/live/demo/"
+        case .liveDemoMessages: "/live/demo/messages/"
+        case .internalPresence: "/internal/presence/"
         }
     }
 
     /// Methods the route answers; anything else is a 405 with `Allow`.
     public var methods: [Request.Method] {
         switch self {
-        case .home, .health: [.GET, .HEAD]
+        case .home, .health, .liveDemo: [.GET, .HEAD]
+        case .liveDemoMessages, .internalPresence: [.POST]
         case .login, .register, .logout: [.GET, .HEAD, .POST]
         case .validateRegistration: [.POST]
         }

@@ -36,6 +36,11 @@ public struct Config: Sendable, Equatable {
         ("workers", "GOMOKU_WORKERS", "serve: worker processes (default: number of cores)"),
         ("threads", "GOMOKU_THREADS", "serve: accept loops per worker (default 4)"),
         ("max_requests", "GOMOKU_MAX_REQUESTS", "serve: recycle a worker after this many requests (0 = never)"),
+        ("bridge_listen", "GOMOKU_BRIDGE_LISTEN", "bridge: HOST:PORT or unix socket for WebSockets (default 127.0.0.1:8081)"),
+        ("app_socket", "GOMOKU_APP_SOCKET", "bridge: the app's FastCGI socket (default DATA_DIR/run/gomoku.sock)"),
+        ("allowed_origins", "GOMOKU_ALLOWED_ORIGINS", "bridge: space-separated origins allowed to connect (default: same host)"),
+        ("retention", "GOMOKU_RETENTION", "bridge: seconds notifications are kept for replay (default 900)"),
+        ("max_frame", "GOMOKU_MAX_FRAME", "bridge: largest accepted WebSocket frame in bytes (default 65536)"),
     ]
 
     public static let minimumPasswordIterations = 600_000

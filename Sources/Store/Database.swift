@@ -4,6 +4,8 @@ import GRDB
 /// The shared SQLite file: WAL, a busy timeout so several processes can write, foreign keys on.
 public struct Store: Sendable {
     public let pool: DatabasePool
+    /// The database file.
+    public let path: String
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String, migrate: Bool = true) throws {
@@ -13,6 +15,7 @@ public struct Store: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
         }
+        self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

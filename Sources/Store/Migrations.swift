@@ -53,6 +53,40 @@ enum Migrations {
                 CREATE INDEX games_white ON games(white_id, status);
                 """)
         }
+        migrator.registerMigration("003_outbox") { db in
+            // AUTOINCREMENT: ids are never reused, so a reader's `id > cursor` can never skip a committed row.
+            try db.execute(sql: """
+                CREATE TABLE notifications (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    topic TEXT NOT NULL,
+                    html TEXT NOT NULL,
+                    user_id INTEGER,
+                    connection_id TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX notifications_created ON notifications(created_at);
+                CREATE INDEX notifications_topic ON notifications(topic, id);
+                CREATE TABLE outbox_state (
+                    key TEXT PRIMARY KEY,
+                    value INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO outbox_state (key, value) VALUES ('trimmed_through', 0);
+                CREATE TABLE presence (
+                    connection_id TEXT NOT NULL,
+                    topic TEXT NOT NULL,
+                    user_id INTEGER,
+                    joined_at INTEGER NOT NULL,
+                    PRIMARY KEY (connection_id, topic)
+                ) WITHOUT ROWID;
+                CREATE INDEX presence_topic ON presence(topic);
+                CREATE TABLE live_messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    body TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 }

@@ -66,10 +66,11 @@ extension Views {
     }
 
     /// `{{routes.login}}` and friends, so templates never spell a URL themselves.
-    private var routePaths: [String: String] {
+    var routePaths: [String: String] {
         [
             "home": Route.home.path, "login": Route.login.path, "logout": Route.logout.path,
             "register": Route.register.path, "validate_registration": Route.validateRegistration.path,
+            "live_demo": Route.liveDemo.path, "live_demo_messages": Route.liveDemoMessages.path,
         ]
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import Platform
+import Store
+
+/// A request that came through the WebSocket bridge (a ws-send or a presence report), proven by the
+/// bridge's signature over its params. Web servers clear these params, and without the secret no
+/// client can forge them.
+public struct BridgeOrigin: Sendable, Equatable {
+    public let connectionID: String
+    public let userID: Int64?
+
+    static func from(_ request: Request, secret: [UInt8]) throws -> BridgeOrigin? {
+        guard let marker = request.params["GOMOKU_BRIDGE"], !marker.isEmpty else { return nil }
+        let connection = request.params["GOMOKU_BRIDGE_CONNECTION"] ?? ""
+        let user = request.params["GOMOKU_BRIDGE_USER"] ?? ""
+        guard let signature = request.params["GOMOKU_BRIDGE_SIGNATURE"],
+              BridgeSignature.verify(signature, connection: connection, user: user, path: request.params["REQUEST_URI"] ?? "", secret: secret)
+        else { throw HTTPError(.forbidden, "This request claims to come from the live bridge but is not signed by it.") }
+        return BridgeOrigin(connectionID: connection, userID: Int64(user))
+    }
+}
+
+/// The live part of a page: the topics it listens to, signed into the `ws-connect` URL with the id of
+/// the newest notification at render time, so the bridge replays anything committed since.
+struct LiveSubscription {
+    static let lifetime: Int64 = 12 * 3600
+
+    let url: String
+
+    init(topics: [String], user: User?, latestID: Int64, secret: [UInt8]) {
+        let token = SubscriptionToken(userID: user?.id, topics: topics, expires: unixNow() + Self.lifetime).signed(with: secret)
+        url = "/ws/?t=\(token)&last=\(latestID)"
+    }
+
+    /// What the layout needs: `{{#live}}ws-connect="{{url}}"{{/live}}`.
+    var templateValues: [String: Any] { ["url": url] }
+}
+
+extension App {
+    /// Subscribes a page to `topics` (read in the same snapshot as the page's data when called inside `read`).
+    func liveSubscription(_ topics: [String], _ context: RequestContext, latestID: Int64) -> [String: Any] {
+        LiveSubscription(topics: topics, user: context.user, latestID: latestID, secret: config.secret).templateValues
+    }
+
+    /// "Who is here" for any topic: the presence partial, swapped out of band by its id.
+    func presenceFragment(topic: String, users: [User]) throws -> String {
+        try views.render("partials/presence", [
+            "dom_id": Self.domID(topic: topic, prefix: "presence"), "oob": true,
+            "users": users.map { ["display_name": $0.displayName, "username": $0.username] },
+            "count": users.count,
+        ])
+    }
+
+    /// `presence-game-12` for topic `game:12`.
+    static func domID(topic: String, prefix: String) -> String {
+        prefix + "-" + topic.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+    }
+
+    /// The bridge reports joins and leaves; each changed topic gets its presence partial published.
+    func internalPresence(_ context: RequestContext) throws -> Response {
+        guard context.bridge != nil else {
+            throw HTTPError(.forbidden, "Only the live bridge may report presence.")
+        }
+        let connection = context.field("connection")
+        let event: PresenceEvent
+        switch context.field("event") {
+        case "join":
+            let topics = context.field("topics").split(separator: ",").map(String.init).filter(SubscriptionToken.isValidTopic)
+            event = .join(connection: connection, userID: Int64(context.field("user")), topics: topics)
+        case "leave": event = .leave(connection: connection)
+        case "reset": event = .reset
+        default: throw HTTPError(.badRequest, "Unknown presence event.")
+        }
+        try store.publishing { db in
+            for topic in try Store.applyPresence(db, event: event) {
+                try Outbox.publish(db, topic: topic, html: presenceFragment(topic: topic, users: Store.presentUsers(db, topic: topic)))
+            }
+        }
+        return Response(status: .noContent)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+
+extension Outbox {
+/// One HTML partial waiting to be pushed to the browsers subscribed to its topic.
+public struct Notification: Sendable, Equatable {
+    public let id: Int64
+    public let topic: String
+    public let html: String
+    /// When set, only this user's connections receive it.
+    public let userID: Int64?
+    /// When set, only this connection receives it.
+    public let connectionID: String?
+    /// Milliseconds since 1970.
+    public let createdAt: Int64
+
+    init(row: Row) {
+        id = row["id"]
+        topic = row["topic"]
+        html = row["html"]
+        userID = row["user_id"]
+        connectionID = row["connection_id"]
+        createdAt = row["created_at"]
+    }
+}
+}
+
+/// The notification table: handlers publish inside their own transaction, so a notification exists
+/// exactly when the change it announces is committed; the bridge tails it by id.
+public enum Outbox {
+    /// Adds a notification in the caller's transaction and returns its id.
+    @discardableResult
+    public static func publish(_ db: Database, topic: String, html: String, toUser userID: Int64? = nil,
+                               toConnection connectionID: String? = nil) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO notifications (topic, html, user_id, connection_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [topic, html, userID, connectionID, unixMillis()])
+        return db.lastInsertedRowID
+    }
+
+    /// The id of the newest notification ever committed (0 when none), from AUTOINCREMENT's counter,
+    /// so it is right even after every row was trimmed.
+    public static func latestID(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'notifications'") ?? 0
+    }
+}
+
+/// What a reconnecting client can get back.
+public enum Replay: Sendable, Equatable {
+    /// Everything it missed, in order (possibly nothing).
+    case notifications([Outbox.Notification])
+    /// Some of what it missed was already trimmed: it must reload its live regions.
+    case gap
+}
+
+public extension Store {
+    /// Notifications after `cursor`, oldest first, at most `limit`.
+    func notifications(after cursor: Int64, limit: Int = 1000) throws -> [Outbox.Notification] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit])
+                .map(Outbox.Notification.init)
+        }
+    }
+
+    func latestNotificationID() throws -> Int64 {
+        try pool.read { db in try Outbox.latestID(db) }
+    }
+
+    /// What a connection subscribed to `topics` missed after `cursor`, up to `upTo` (where the live tail
+    /// takes over), or `.gap` when part of it was trimmed.
+    func replay(after cursor: Int64, upTo: Int64, topics: [String], limit: Int = 10_000) throws -> Replay {
+        try pool.read { db in
+            let trimmedThrough = try Int64.fetchOne(db, sql: "SELECT value FROM outbox_state WHERE key = 'trimmed_through'") ?? 0
+            if cursor < trimmedThrough { return .gap }
+            guard !topics.isEmpty, upTo > cursor else { return .notifications([]) }
+            let placeholders = Array(repeating: "?", count: topics.count).joined(separator: ",")
+            var arguments: [any DatabaseValueConvertible] = [cursor, upTo]
+            arguments += topics
+            arguments.append(limit + 1)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM notifications WHERE id > ? AND id <= ? AND topic IN (\(placeholders)) ORDER BY id LIMIT ?
+                """, arguments: StatementArguments(arguments))
+            // More than a replay can carry is treated like a gap: reloading is cheaper than a flood.
+            if rows.count > limit { return .gap }
+            return .notifications(rows.map(Outbox.Notification.init))
+        }
+    }
+
+    /// Deletes notifications older than `age` milliseconds in batches of `batch` rows, one short
+    /// transaction each, so writers never wait long. Returns how many were deleted.
+    @discardableResult
+    func trimNotifications(olderThan age: Int64, batch: Int = 500) throws -> Int {
+        let cutoff = unixMillis() - age
+        var total = 0
+        while true {
+            let deleted = try pool.write { db -> Int in
+                guard let last = try Int64.fetchOne(db, sql: """
+                    SELECT MAX(id) FROM (SELECT id FROM notifications WHERE created_at < ? ORDER BY id LIMIT ?)
+                    """, arguments: [cutoff, batch]) else { return 0 }
+                try db.execute(sql: "DELETE FROM notifications WHERE id <= ?", arguments: [last])
+                let count = db.changesCount
+                try db.execute(sql: "UPDATE outbox_state SET value = MAX(value, ?) WHERE key = 'trimmed_through'", arguments: [last])
+                return count
+            }
+            total += deleted
+            if deleted < batch { return total }
+        }
+    }
+}
+
+/// Milliseconds since 1970.
+public func unixMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -1,0 +1,69 @@
+import GRDB
+
+/// Who is connected to which topic, as the bridge reports it. Rows are per connection, so a user
+/// with two tabs stays present until both close.
+public extension Store {
+    /// Applies a join, leave or reset and returns the topics whose presence changed, inside `db`'s transaction.
+    static func applyPresence(_ db: Database, event: PresenceEvent) throws -> [String] {
+        switch event {
+        case .join(let connection, let userID, let topics):
+            for topic in topics {
+                try db.execute(sql: "INSERT OR REPLACE INTO presence (connection_id, topic, user_id, joined_at) VALUES (?, ?, ?, ?)",
+                               arguments: [connection, topic, userID, unixNow()])
+            }
+            return topics
+        case .leave(let connection):
+            let topics = try String.fetchAll(db, sql: "SELECT topic FROM presence WHERE connection_id = ?", arguments: [connection])
+            try db.execute(sql: "DELETE FROM presence WHERE connection_id = ?", arguments: [connection])
+            return topics
+        case .reset:
+            let topics = try String.fetchAll(db, sql: "SELECT DISTINCT topic FROM presence")
+            try db.execute(sql: "DELETE FROM presence")
+            return topics
+        }
+    }
+
+    /// The signed-in users present on `topic`, by display name.
+    static func presentUsers(_ db: Database, topic: String) throws -> [User] {
+        try Row.fetchAll(db, sql: """
+            SELECT DISTINCT users.* FROM presence JOIN users ON users.id = presence.user_id
+            WHERE presence.topic = ? ORDER BY users.display_name COLLATE NOCASE
+            """, arguments: [topic]).map(User.init)
+    }
+
+    func presentUsers(topic: String) throws -> [User] {
+        try pool.read { db in try Self.presentUsers(db, topic: topic) }
+    }
+}
+
+public enum PresenceEvent: Sendable, Equatable {
+    case join(connection: String, userID: Int64?, topics: [String])
+    case leave(connection: String)
+    /// The bridge (re)started: nobody is connected.
+    case reset
+}
+
+/// A message on the live demo page.
+public struct LiveMessage: Sendable, Equatable {
+    public let id: Int64
+    public let author: String
+    public let body: String
+}
+
+public extension Store {
+    static func addLiveMessage(_ db: Database, userID: Int64, body: String) throws -> LiveMessage {
+        try db.execute(sql: "INSERT INTO live_messages (user_id, body, created_at) VALUES (?, ?, ?)", arguments: [userID, body, unixNow()])
+        let id = db.lastInsertedRowID
+        try db.execute(sql: "DELETE FROM live_messages WHERE id <= ?", arguments: [id - 200])
+        let author = try String.fetchOne(db, sql: "SELECT display_name FROM users WHERE id = ?", arguments: [userID]) ?? "?"
+        return LiveMessage(id: id, author: author, body: body)
+    }
+
+    /// The latest messages, oldest first.
+    static func recentLiveMessages(_ db: Database, limit: Int = 50) throws -> [LiveMessage] {
+        try Row.fetchAll(db, sql: """
+            SELECT * FROM (SELECT live_messages.id, users.display_name, live_messages.body FROM live_messages
+            JOIN users ON users.id = live_messages.user_id ORDER BY live_messages.id DESC LIMIT ?) ORDER BY id
+            """, arguments: [limit]).map { LiveMessage(id: $0[0], author: $0[1], body: $0[2]) }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import NIOCore
+import NIOWebSocket
+
+/// The protocol side of one WebSocket, shared by live connections and the test echo route:
+/// control frames (ping/pong/close with RFC 6455 checks), UTF-8 validation of text, and closing
+/// with a chosen code. Subclasses receive whole messages (fragments are joined by
+/// `NIOWebSocketFrameAggregator` before this handler). Runs on the channel's event loop only.
+class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private(set) var context: ChannelHandlerContext?
+    private(set) var isClosing = false
+    private var pingTask: Scheduled<Void>?
+    private var unansweredPings = 0
+    let pingInterval: TimeAmount
+
+    init(pingInterval: TimeAmount = .seconds(20)) {
+        self.pingInterval = pingInterval
+    }
+
+    // Subclass hooks.
+    func opened() {}
+    func received(text: String) {}
+    func received(binary: ByteBuffer) { close(code: 1003, reason: "binary messages are not accepted") }
+    func closed() {}
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        schedulePing()
+        opened()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        pingTask?.cancel()
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pingTask?.cancel()
+        closed()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .connectionClose: receivedClose(frame)
+        case .ping:
+            guard frame.fin, frame.length <= 125 else { return close(code: 1002, reason: "bad ping") }
+            send(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData))
+        case .pong: unansweredPings = 0
+        case .text:
+            guard !isClosing else { return }
+            guard let text = String(validating: frame.unmaskedData.readableBytesView, as: UTF8.self) else {
+                return close(code: 1007, reason: "text must be UTF-8")
+            }
+            received(text: text)
+        case .binary:
+            guard !isClosing else { return }
+            received(binary: frame.unmaskedData)
+        default:
+            close(code: 1002, reason: "unexpected frame")
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Protocol errors were answered with a close frame by NIO's error handler; just let go.
+        context.close(promise: nil)
+    }
+
+    /// Sends a text frame; false when the connection is closing.
+    @discardableResult
+    func send(text: String) -> Bool {
+        guard let context, !isClosing else { return false }
+        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        send(WebSocketFrame(fin: true, opcode: .text, data: buffer))
+        return true
+    }
+
+    func send(_ frame: WebSocketFrame) {
+        context?.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    /// Sends a close frame with `code` and closes the connection once it is written.
+    func close(code: UInt16, reason: String) {
+        guard let context, !isClosing else { return }
+        isClosing = true
+        var buffer = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        buffer.writeInteger(code)
+        buffer.writeString(String(reason.prefix(120)))
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Answers a client's close: echo a valid code (RFC 6455 §7.4), or 1002/1007 for a bad one.
+    private func receivedClose(_ frame: WebSocketFrame) {
+        var data = frame.unmaskedData
+        if isClosing { context?.close(promise: nil); return }
+        guard frame.fin else { return close(code: 1002, reason: "fragmented close") }
+        switch data.readableBytes {
+        case 0: close(code: 1000, reason: "")
+        case 1: close(code: 1002, reason: "bad close payload")
+        default:
+            let code = data.readInteger(as: UInt16.self)!
+            guard String(validating: data.readableBytesView, as: UTF8.self) != nil else { return close(code: 1007, reason: "bad close reason") }
+            let valid = (1000...1003).contains(code) || (1007...1011).contains(code) || (3000...4999).contains(code)
+            close(code: valid ? code : 1002, reason: "")
+        }
+    }
+
+    private func schedulePing() {
+        guard let context else { return }
+        pingTask = context.eventLoop.scheduleTask(in: pingInterval) { [weak self] in
+            guard let self, !self.isClosing else { return }
+            // Two pings without a pong: the peer is gone even if TCP has not noticed.
+            if self.unansweredPings >= 2 { self.context?.close(promise: nil); return }
+            self.unansweredPings += 1
+            self.send(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer()))
+            self.schedulePing()
+        }
+    }
+}
+
+/// Echoes every message: the target of the WebSocket conformance suite (`--test-echo` only).
+final class EchoSession: WebSocketSession, @unchecked Sendable {
+    override func received(text: String) { send(text: text) }
+    override func received(binary: ByteBuffer) { send(WebSocketFrame(fin: true, opcode: .binary, data: binary)) }
+}

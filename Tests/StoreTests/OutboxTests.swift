@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import Store
+import Testing
+
+@Suite struct OutboxTests {
+    @Test func publishedRowsAreReadInIdOrderAfterACursor() throws {
+        let store = try temporaryStore()
+        #expect(try store.latestNotificationID() == 0)
+        let ids = try store.publishing { db in
+            [try Outbox.publish(db, topic: "game:1", html: "<p id=a>1</p>"),
+             try Outbox.publish(db, topic: "game:2", html: "<p id=b>2</p>", toUser: 7),
+             try Outbox.publish(db, topic: "game:1", html: "<p id=c>3</p>", toConnection: "conn")]
+        }
+        #expect(ids == [1, 2, 3])
+        let after1 = try store.notifications(after: 1)
+        #expect(after1.map(\.id) == [2, 3])
+        #expect(after1[0].userID == 7 && after1[0].topic == "game:2")
+        #expect(after1[1].connectionID == "conn")
+        #expect(try store.latestNotificationID() == 3)
+    }
+
+    @Test func aRolledBackChangePublishesNothing() throws {
+        let store = try temporaryStore()
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try store.publishing { db in
+                try Outbox.publish(db, topic: "t", html: "x")
+                throw Abort()
+            }
+        }
+        #expect(try store.notifications(after: 0).isEmpty)
+    }
+
+    @Test func replayReturnsOnlyTheTopicsUpToTheLiveCursor() throws {
+        let store = try temporaryStore()
+        try store.publishing { db in
+            for index in 1...6 { try Outbox.publish(db, topic: index % 2 == 0 ? "even" : "odd", html: "\(index)") }
+        }
+        #expect(try store.replay(after: 1, upTo: 5, topics: ["odd"]) == .notifications(try store.notifications(after: 0).filter { [3, 5].contains($0.id) }))
+        #expect(try store.replay(after: 6, upTo: 6, topics: ["odd"]) == .notifications([]))
+        #expect(try store.replay(after: 0, upTo: 6, topics: ["odd", "even"], limit: 3) == .gap, "more than the limit reloads instead")
+    }
+
+    @Test func trimmingOldRowsMakesOlderCursorsAGapAndKeepsIdsGrowing() throws {
+        let store = try temporaryStore()
+        try store.publishing { db in for _ in 1...5 { try Outbox.publish(db, topic: "t", html: "x") } }
+        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_at = 0 WHERE id <= 3") }
+        #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
+        #expect(try store.notifications(after: 0).map(\.id) == [4, 5])
+        #expect(try store.replay(after: 2, upTo: 5, topics: ["t"]) == .gap)
+        #expect(try store.replay(after: 3, upTo: 5, topics: ["t"]).isNotGap)
+        try store.pool.write { db in try db.execute(sql: "DELETE FROM notifications") }
+        let next = try store.publishing { db in try Outbox.publish(db, topic: "t", html: "y") }
+        #expect(next == 6, "AUTOINCREMENT never reuses an id")
+    }
+
+    @Test func presenceTracksConnectionsPerTopic() throws {
+        let store = try temporaryStore()
+        guard case .success(let alice) = try store.createUser(username: "alice", email: "a@x.org", displayName: "Alice", passwordHash: "h") else { return }
+        try store.pool.write { db in
+            #expect(try Store.applyPresence(db, event: .join(connection: "c1", userID: alice.id, topics: ["demo", "game:1"])) == ["demo", "game:1"])
+            _ = try Store.applyPresence(db, event: .join(connection: "c2", userID: alice.id, topics: ["demo"]))
+            _ = try Store.applyPresence(db, event: .join(connection: "c3", userID: nil, topics: ["demo"]))
+        }
+        #expect(try store.presentUsers(topic: "demo").map(\.username) == ["alice"], "one entry per user, anonymous not listed")
+        let left = try store.pool.write { db in try Store.applyPresence(db, event: .leave(connection: "c1")) }
+        #expect(Set(left) == ["demo", "game:1"])
+        #expect(try store.presentUsers(topic: "game:1").isEmpty)
+        #expect(try store.presentUsers(topic: "demo").count == 1, "still present in another tab")
+        _ = try store.pool.write { db in try Store.applyPresence(db, event: .reset) }
+        #expect(try store.presentUsers(topic: "demo").isEmpty)
+    }
+}
+
+extension Replay {
+    var isNotGap: Bool { if case .gap = self { false } else { true } }
+}
