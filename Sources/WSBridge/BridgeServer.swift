@@ -71,7 +71,7 @@ public final class BridgeServer: Sendable {
 
     private func configure(_ channel: any Channel) -> EventLoopFuture<Void> {
         let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: settings.maxFrameBytes,
+            maxFrameSize: settings.testEcho ? 16 << 20 : settings.maxFrameBytes,
             automaticErrorHandling: true,
             shouldUpgrade: { [self] channel, head in
                 let allowed = (try? authorize(head)) != nil
@@ -80,7 +80,7 @@ public final class BridgeServer: Sendable {
             upgradePipelineHandler: { [self] channel, head in
                 channel.eventLoop.makeCompletedFuture {
                     let session: WebSocketSession
-                    if settings.testEcho, head.uri.hasPrefix("/echo") {
+                    if isEcho(head) {
                         session = EchoSession()
                     } else {
                         session = LiveSession(server: self, claims: try authorize(head), handshake: Handshake(head: head))
@@ -118,7 +118,7 @@ public final class BridgeServer: Sendable {
     func authorize(_ head: HTTPRequestHead) throws(Refusal) -> Claims {
         let parts = head.uri.split(separator: "?", maxSplits: 1)
         let path = parts.first.map(String.init) ?? ""
-        if settings.testEcho, path == "/echo" { return Claims(token: SubscriptionToken(userID: nil, topics: [], expires: .max), last: nil) }
+        if isEcho(head) { return Claims(token: SubscriptionToken(userID: nil, topics: [], expires: .max), last: nil) }
         guard path == "/ws/" || path == "/ws" else { throw Refusal(status: .notFound, description: "There is no WebSocket endpoint here.") }
         var query: [String: String] = [:]
         for pair in (parts.count > 1 ? parts[1] : "").split(separator: "&") {
@@ -138,6 +138,13 @@ public final class BridgeServer: Sendable {
             last = value
         }
         return Claims(token: token, last: last)
+    }
+
+    /// With `--test-echo`, every path but /ws/ is the conformance suite's echo endpoint.
+    private func isEcho(_ head: HTTPRequestHead) -> Bool {
+        guard settings.testEcho else { return false }
+        let path = head.uri.split(separator: "?").first.map(String.init) ?? ""
+        return path != "/ws/" && path != "/ws"
     }
 
     private func originAllowed(_ head: HTTPRequestHead) -> Bool {

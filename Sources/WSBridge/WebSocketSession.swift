@@ -45,6 +45,8 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        // No extension is negotiated, so a reserved bit is a protocol error (RFC 6455 §5.2).
+        guard !(frame.rsv1 || frame.rsv2 || frame.rsv3) else { return close(code: 1002, reason: "reserved bits set") }
         switch frame.opcode {
         case .connectionClose: receivedClose(frame)
         case .ping:
