@@ -17,12 +17,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The Debian nginx/lighttpd packages start system instances on port 80; we run our own, so stop those.
-for service in nginx lighttpd; do
-    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
-        systemctl stop "$service" || true
-    fi
-done
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import pytest, selenium, websockets, requests' 2>/dev/null; then

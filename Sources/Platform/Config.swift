@@ -121,8 +121,12 @@ public struct Config: Sendable, Equatable {
         return nil
     }
 
+    /// This program's file. After an upgrade replaced it, the kernel reports the old inode as
+    /// "PATH (deleted)": the path then names the new binary, which is what new workers should run.
     public static func executablePath() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        guard var path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return CommandLine.arguments[0] }
+        if path.hasSuffix(" (deleted)") { path.removeLast(" (deleted)".count) }
+        return path
     }
 
     public static func absolute(_ path: String) -> String {

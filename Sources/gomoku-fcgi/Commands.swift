@@ -45,7 +45,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the FastCGI master and its worker processes (the default).")
 
     @OptionGroup var flags: ConfigFlags
-    @Option(help: "Unix socket path or HOST:PORT (default: ROOT/var/run/gomoku.sock, or the socket systemd passes).") var listen: String?
+    @Option(help: "Unix socket path or HOST:PORT (default: DATA_DIR/run/gomoku.sock); a socket passed by systemd takes precedence.") var listen: String?
     @Option(name: .customLong("socket-mode"), help: "Permissions of the unix socket, octal.") var socketMode: String?
     @Option(name: .customLong("socket-owner"), help: "Owner of the unix socket, USER[:GROUP].") var socketOwner: String?
     @Option(help: "Worker processes (default: number of cores).") var workers: Int?
@@ -69,14 +69,15 @@ struct Serve: ParsableCommand {
 
         let listenFD: Int32
         var socketPath: String?
-        if let address = sources["listen"] {
+        if let inherited = ListeningSocket.systemdSocket() {
+            // Socket activation wins over --listen: the unit's .socket file owns the address.
+            listenFD = inherited
+        } else if let address = sources["listen"] {
             guard let mode = mode_t(sources["socket_mode"] ?? "660", radix: 8) else {
                 throw ValidationError("--socket-mode must be octal, like 660")
             }
             listenFD = try ListeningSocket.open(.init(address: address, mode: mode, owner: sources["socket_owner"]))
             if !address.contains(":") || address.hasPrefix("/") { socketPath = Config.absolute(address) }
-        } else if let inherited = ListeningSocket.systemdSocket() {
-            listenFD = inherited
         } else if ListeningSocket.isListening(fd: 0) {
             listenFD = 0
         } else {

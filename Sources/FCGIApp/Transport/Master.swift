@@ -66,7 +66,9 @@ public final class Master {
 
     private func now() -> Double { Date().timeIntervalSince1970 }
 
-    private func spawn() {
+    /// Starts one worker of the current generation; false when the program could not be started.
+    @discardableResult
+    private func spawn() -> Bool {
         let executable = Config.executablePath()
         let arguments = [executable, "worker", "--threads", String(options.threads), "--max-requests", String(options.maxRequests),
                          "--parent-pid", String(getpid())]
@@ -92,12 +94,13 @@ public final class Master {
         var pid: pid_t = 0
         let status = posix_spawn(&pid, executable, &fileActions, &attributes, argv, envp)
         guard status == 0 else {
-            logger.error("cannot start a worker", metadata: ["error": "\(String(cString: strerror(status)))"])
+            logger.error("cannot start a worker", metadata: ["error": "\(String(cString: strerror(status)))", "program": "\(executable)"])
             pendingSpawns.append(now() + 1)
-            return
+            return false
         }
         workers[pid] = Worker(generation: generation, started: now())
         logger.info("worker started", metadata: ["worker_pid": "\(pid)", "generation": "\(generation)"])
+        return true
     }
 
     private func reap() {
@@ -143,10 +146,24 @@ public final class Master {
         }
         let old = workers.filter { $0.value.generation == generation }.map(\.key)
         generation += 1
+        let savedSpawns = pendingSpawns
         pendingSpawns.removeAll()
-        quickDeaths = 0
         logger.notice("reloading", metadata: ["generation": "\(generation)"])
-        for _ in 0..<options.workers { spawn() }
+        var started: [pid_t] = []
+        for _ in 0..<options.workers {
+            let before = Set(workers.keys)
+            guard spawn() else { break }
+            started += workers.keys.filter { !before.contains($0) }
+        }
+        guard started.count == options.workers else {
+            // The new program cannot start: keep serving with the old generation.
+            logger.error("reload failed: new workers could not be started; the running workers stay")
+            for pid in started { kill(pid, SIGQUIT) }
+            generation -= 1
+            pendingSpawns = savedSpawns
+            return
+        }
+        quickDeaths = 0
         // The new generation is accepting on the same socket; the old one finishes what it has.
         for pid in old { kill(pid, SIGQUIT) }
     }

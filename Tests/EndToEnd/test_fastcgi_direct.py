@@ -1,0 +1,346 @@
+"""The binary spoken to directly: FastCGI (`serve`, libfcgi's cgi-fcgi, our own client), FastCGI on an
+inherited fd 0 (spawn-fcgi and a socket passed by Python), plain CGI, and the admin subcommands."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import urllib.parse
+from collections import Counter
+from pathlib import Path
+
+import e2e_support as support
+import fcgi_client
+from e2e_support import BIN, DEFAULT_PASSWORD, app_env, create_user, run_cli, stop_process, wait_until
+
+
+def form(**fields: str) -> bytes:
+    return urllib.parse.urlencode(fields).encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# serve + cgi-fcgi / our client
+
+
+def test_cgi_fcgi_gets_an_answer_from_serve(module_server):
+    cgi_fcgi = support.need("cgi-fcgi")
+    result = subprocess.run(["env", "-i", "REQUEST_METHOD=GET", "REQUEST_URI=/healthz", "HTTP_HOST=localhost",
+                             cgi_fcgi, "-bind", "-connect", module_server.socket],
+                            capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    response = fcgi_client.parse_cgi_response(result.stdout)
+    assert response.status == 200
+    assert response.body == b"ok\n"
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_our_client_gets_the_login_page_with_security_headers(module_server):
+    response = module_server.get("/accounts/login/")
+    assert response.status == 200, response.text
+    assert response.app_status == 0 and response.protocol_status == fcgi_client.FCGI_REQUEST_COMPLETE
+    page = response.text
+    token = support.csrf_token(page)
+    assert support.hidden_csrf_tokens(page) == [token]
+    assert support.hx_headers_token(page) == token
+    assert '<form id="login-form"' in page and 'name="username"' in page and 'name="password"' in page
+    assert "gomoku_csrf" in response.cookies()
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"]
+    assert "HX-Request" in response.headers["Vary"]
+    assert int(response.headers["Content-Length"]) == len(response.body)
+
+
+def test_every_page_gets_its_own_csrf_cookie_and_a_token_that_matches_it(module_server):
+    first, second = module_server.get("/"), module_server.get("/")
+    assert first.cookies()["gomoku_csrf"] != second.cookies()["gomoku_csrf"]
+    # A browser that already has the cookie keeps it, and gets the same token for it again.
+    cookie = first.cookies()["gomoku_csrf"]
+    again = module_server.get("/accounts/register/", cookies={"gomoku_csrf": cookie})
+    assert "gomoku_csrf" not in again.cookies()
+    assert support.csrf_token(again.text) == support.csrf_token(first.text)
+
+
+def test_anonymous_home_links_to_sign_in_and_register(module_server):
+    page = module_server.get("/").text
+    assert ">Sign in</a>" in page and ">Create account</a>" in page
+    assert "Welcome back" not in page
+
+
+def test_trailing_slash_redirect_and_head(module_server):
+    response = module_server.get("/accounts/login?next=/x")
+    assert response.status == 303
+    assert response.headers["Location"] == "/accounts/login/?next=/x"
+    head = module_server.request("HEAD", "/accounts/login/")
+    assert head.status == 200 and head.body == b""
+    assert int(head.headers["Content-Length"]) > 1000
+
+
+def test_concurrent_requests_all_answered_correctly(module_server):
+    """8 client threads × 25 requests over 2 workers × 2 threads: every answer complete and correct."""
+    failures: list[str] = []
+    statuses: Counter = Counter()
+    tokens: set[str] = set()
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        for n in range(25):
+            try:
+                if (index + n) % 2:
+                    response = module_server.get("/healthz")
+                    ok = response.status == 200 and response.body == b"ok\n"
+                else:
+                    response = module_server.get(f"/accounts/login/?next=/t{index}-{n}")
+                    ok = (response.status == 200 and f'value="/t{index}-{n}"' in response.text
+                          and response.text.rstrip().endswith("</html>"))
+                    with lock:
+                        tokens.add(support.csrf_token(response.text))
+                with lock:
+                    statuses[response.status] += 1
+                    if not ok:
+                        failures.append(f"{index}/{n}: {response.status} {response.text[:200]}")
+            except Exception as error:  # noqa: BLE001
+                with lock:
+                    failures.append(f"{index}/{n}: {error!r}")
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures[:5]
+    assert statuses == Counter({200: 200})
+    assert len(tokens) == 100  # a fresh CSRF cookie (and token) per cookieless page view
+
+
+def test_concurrent_registrations_of_one_username_create_exactly_one_account(start_server, data_dir):
+    """Three browsers race to register the same name: one account, one 303, the others a clear 422."""
+    server = start_server(workers=2, threads=2)
+    page = server.get("/accounts/register/")
+    cookie, token = page.cookies()["gomoku_csrf"], support.csrf_token(page.text)
+    results: list = [None] * 3
+
+    def register(index: int) -> None:
+        try:
+            results[index] = server.request(
+                "POST", "/accounts/register/", content_type="application/x-www-form-urlencoded",
+                cookies={"gomoku_csrf": cookie},
+                body=form(csrf_token=token, username="racer", email=f"racer{index}@example.org",
+                          display_name=f"Racer {index}", password=DEFAULT_PASSWORD))
+        except Exception as error:  # noqa: BLE001
+            results[index] = error
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    statuses = sorted(r.status if isinstance(r, fcgi_client.HTTPResponse) else repr(r) for r in results)
+    assert statuses == [303, 422, 422], statuses
+    for response in results:
+        if response.status == 422:
+            assert "taken" in (support.field_error(response.text, "username") or "")
+    assert support.usernames(data_dir) == ["racer"]
+
+
+# ---------------------------------------------------------------------------------------------
+# FastCGI on fd 0
+
+
+def test_socket_passed_as_stdin_is_served(data_dir, socket_dir):
+    path = str(socket_dir / "fd0.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    log = open(data_dir / "fd0.log", "wb")
+    process = subprocess.Popen([str(BIN)], stdin=listener.fileno(), stdout=log, stderr=subprocess.STDOUT,
+                               env=app_env(data_dir, GOMOKU_THREADS="3"), start_new_session=True)
+    listener.close()  # only the child holds it now
+    try:
+        response = fcgi_client.request(path, "GET", "/healthz", timeout=30)
+        assert response.status == 200 and response.body == b"ok\n"
+        page = fcgi_client.request(path, "GET", "/accounts/register/")
+        assert page.status == 200 and 'id="register-form"' in page.text
+        # One process serves it all: no master, no workers.
+        assert support.children(process.pid) == set()
+        # Several at once over its 3 threads.
+        results: list = []
+        threads = [threading.Thread(target=lambda: results.append(fcgi_client.request(path, "GET", "/").status))
+                   for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert results == [200] * 6
+    finally:
+        code = stop_process(process, signal.SIGTERM)
+        log.close()
+    assert code == 0, (data_dir / "fd0.log").read_text()
+
+
+def test_spawn_fcgi_runs_the_app_on_its_socket(data_dir, socket_dir):
+    spawn = support.need("spawn-fcgi")
+    path = str(socket_dir / "spawn.sock")
+    log = open(data_dir / "spawn.log", "wb")
+    # -n: no fork, spawn-fcgi execs the app, so the pid we hold is the app's.
+    process = subprocess.Popen([spawn, "-s", path, "-n", "--", str(BIN)], stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, env=app_env(data_dir, GOMOKU_THREADS="2"), start_new_session=True)
+    try:
+        wait_until(lambda: os.path.exists(path), 20, message=f"spawn-fcgi socket {path}")
+        response = wait_until(lambda: fcgi_client.request(path, "GET", "/accounts/login/"), 20, message="an answer")
+        assert response.status == 200
+        assert '<form id="login-form"' in response.text
+        assert support.cmdline(process.pid).startswith(str(BIN))
+    finally:
+        code = stop_process(process, signal.SIGTERM)
+        log.close()
+    assert code == 0, (data_dir / "spawn.log").read_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# CGI
+
+
+def run_cgi(data_dir: Path, method: str, uri: str, body: bytes = b"", headers: dict | None = None,
+            content_type: str | None = None) -> fcgi_client.HTTPResponse:
+    path, _, query = uri.partition("?")
+    env = app_env(data_dir, GATEWAY_INTERFACE="CGI/1.1", REQUEST_METHOD=method, REQUEST_URI=uri, QUERY_STRING=query,
+                  SCRIPT_NAME="", PATH_INFO=path, SERVER_NAME="localhost", SERVER_PORT="80",
+                  SERVER_PROTOCOL="HTTP/1.1", REMOTE_ADDR="127.0.0.1", HTTP_HOST="localhost")
+    if body:
+        env["CONTENT_LENGTH"] = str(len(body))
+    if content_type:
+        env["CONTENT_TYPE"] = content_type
+    for name, value in (headers or {}).items():
+        env["HTTP_" + name.upper().replace("-", "_")] = value
+    result = subprocess.run([str(BIN)], input=body, capture_output=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"Status: "), result.stdout[:200]
+    return fcgi_client.parse_cgi_response(result.stdout)
+
+
+def test_cgi_get_page(data_dir):
+    response = run_cgi(data_dir, "GET", "/accounts/login/")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert '<form id="login-form"' in response.text
+    assert int(response.headers["Content-Length"]) == len(response.body)
+
+
+def test_cgi_post_through_csrf_registers_a_user(data_dir):
+    page = run_cgi(data_dir, "GET", "/accounts/register/")
+    cookie, token = page.cookies()["gomoku_csrf"], support.csrf_token(page.text)
+    fields = dict(username="cgi_user", email="cgi@example.org", display_name="CGI User", password=DEFAULT_PASSWORD)
+
+    refused = run_cgi(data_dir, "POST", "/accounts/register/", body=form(**fields),
+                      content_type="application/x-www-form-urlencoded", headers={"Cookie": f"gomoku_csrf={cookie}"})
+    assert refused.status == 403
+    assert "security token" in refused.text
+    assert support.usernames(data_dir) == []
+
+    response = run_cgi(data_dir, "POST", "/accounts/register/", body=form(csrf_token=token, **fields),
+                       content_type="application/x-www-form-urlencoded", headers={"Cookie": f"gomoku_csrf={cookie}"})
+    assert response.status == 303, response.text
+    assert response.headers["Location"] == "/"
+    session = response.cookies()["gomoku_session"]
+    assert support.usernames(data_dir) == ["cgi_user"]
+
+    home = run_cgi(data_dir, "GET", "/", headers={"Cookie": f"gomoku_session={session}"})
+    assert "<h1>Welcome back, CGI User!</h1>" in home.text
+
+
+def test_cgi_body_cut_short_is_a_400(data_dir):
+    env = app_env(data_dir, GATEWAY_INTERFACE="CGI/1.1", REQUEST_METHOD="POST", REQUEST_URI="/accounts/login/",
+                  CONTENT_LENGTH="100", CONTENT_TYPE="application/x-www-form-urlencoded", HTTP_HOST="localhost")
+    result = subprocess.run([str(BIN)], input=b"username=x", capture_output=True, env=env, timeout=60)
+    response = fcgi_client.parse_cgi_response(result.stdout)
+    assert response.status == 400
+    assert "ended early" in response.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Admin and developer subcommands
+
+
+def parse_http(text: str) -> fcgi_client.HTTPResponse:
+    return fcgi_client.parse_cgi_response(text.encode(), status_line_prefix=b"HTTP/")
+
+
+def test_request_subcommand_prints_the_login_page(data_dir):
+    result = run_cli(data_dir, "request", "GET", "/accounts/login/")
+    assert result.stdout.startswith("HTTP/1.1 200 OK\r\n")
+    response = parse_http(result.stdout)
+    assert '<form id="login-form"' in response.text
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_request_subcommand_post_as_a_user(data_dir):
+    create_user(data_dir, "alice", display_name="Alice Example")
+    home = parse_http(run_cli(data_dir, "request", "GET", "/", "--as", "alice").stdout)
+    assert "<h1>Welcome back, Alice Example!</h1>" in home.text
+
+    logout = parse_http(run_cli(data_dir, "request", "POST", "/accounts/logout/", "--as", "alice").stdout)
+    assert logout.status == 303, logout.text
+    assert logout.headers["Location"] == "/"
+    assert any(c.startswith("gomoku_session=;") and "Max-Age=0" in c for c in logout.headers.get_all("Set-Cookie"))
+
+    validate = parse_http(run_cli(data_dir, "request", "POST", "/accounts/register/validate/", "--as", "alice",
+                                  "-H", "HX-Request: true", "-H", "HX-Trigger-Name: username",
+                                  "--form", "username=alice").stdout)
+    assert validate.status == 200
+    assert "That username is taken" in support.field_error(validate.text, "username")
+
+    without_csrf = parse_http(run_cli(data_dir, "request", "POST", "/accounts/logout/", "--as", "alice", "--no-csrf").stdout)
+    assert without_csrf.status == 403
+
+
+def test_check_config_succeeds(data_dir):
+    result = run_cli(data_dir, "check-config")
+    assert re.search(r"^status:\s+ok$", result.stdout, re.M), result.stdout
+    assert str(data_dir) in result.stdout
+
+
+def test_check_config_fails_on_a_broken_root(data_dir, tmp_path):
+    empty_root = tmp_path / "empty-root"
+    empty_root.mkdir()
+    result = run_cli(data_dir, "check-config", check=False, env=app_env(data_dir, GOMOKU_ROOT=str(empty_root)))
+    assert result.returncode != 0
+    assert "templates" in result.stdout + result.stderr
+
+
+def test_migrate_is_idempotent(data_dir):
+    first = run_cli(data_dir, "migrate").stdout
+    assert "applied" in first
+    assert "up to date" in run_cli(data_dir, "migrate").stdout
+
+
+def test_seed_demo_json_shape_and_password(data_dir):
+    result = run_cli(data_dir, "seed-demo", "--users", "4", "--games", "2", "--json")
+    seeded = json.loads(result.stdout)
+    assert set(seeded) == {"users", "games"}
+    assert [u["username"] for u in seeded["users"]] == ["player1", "player2", "player3", "player4"]
+    assert all(set(u) == {"username", "password"} and isinstance(u["password"], str) and u["password"]
+               for u in seeded["users"])
+    assert [(g["black"], g["white"]) for g in seeded["games"]] == [("player1", "player2"), ("player3", "player4")]
+    assert all(isinstance(g["id"], int) for g in seeded["games"])
+    ids = {row[0] for row in support.db_query(data_dir, "SELECT id FROM games")}
+    assert ids == {g["id"] for g in seeded["games"]}
+    assert support.db_counts(data_dir)["users"] == 4
+
+    # The password printed really signs that user in.
+    login = parse_http(run_cli(data_dir, "request", "POST", "/accounts/login/", "--form", "username=player3",
+                               "--form", f"password={seeded['users'][2]['password']}").stdout)
+    assert login.status == 303, login.text
+    assert "gomoku_session" in login.cookies()
+
+    # Seeding again replaces the demo data rather than adding to it.
+    again = json.loads(run_cli(data_dir, "seed-demo", "--users", "2", "--games", "1", "--json").stdout)
+    assert len(again["users"]) == 2 and support.db_counts(data_dir)["users"] == 2
