@@ -16,6 +16,8 @@ public final class FastCGIWorker: @unchecked Sendable {
     private var stopPipe: [Int32] = [-1, -1]
     private let lock = NSLock()
     private var served = 0
+    /// Set once the recycle limit is reached: no loop accepts another request.
+    private var recycling = false
 
     public init(app: App, listenFD: Int32, threads: Int, maxRequests: Int) {
         self.app = app
@@ -69,13 +71,13 @@ public final class FastCGIWorker: @unchecked Sendable {
     private func acceptLoop() {
         var request = FCGX_Request()
         FCGX_InitRequest(&request, listenFD, 0)
-        while true {
+        while !isRecycling {
             // With fastcgi_keep_conn the next request arrives on the kept connection, not the listener.
             let waitFD = request.ipcFd >= 0 ? request.ipcFd : listenFD
             var fds = [pollfd(fd: waitFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, -1)
             if ready < 0 { if errno == EINTR { continue } else { break } }
-            if fds[1].revents != 0 { break }
+            if fds[1].revents != 0 || isRecycling { break }
             if fds[0].revents == 0 { continue }
             guard FCGX_Accept_r(&request) >= 0 else { continue }
             serve(&request)
@@ -87,17 +89,27 @@ public final class FastCGIWorker: @unchecked Sendable {
 
     /// Counts a finished request; true exactly once, when the recycle limit is reached.
     private func countServed() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        served += 1
-        return maxRequests > 0 && served == maxRequests
+        lock.withLock {
+            served += 1
+            guard maxRequests > 0, served >= maxRequests, !recycling else { return false }
+            recycling = true
+            return true
+        }
     }
+
+    private var isRecycling: Bool { lock.withLock { recycling } }
 
     private func serve(_ request: inout FCGX_Request) {
         var params: [String: String] = [:]
+        var validUTF8 = true
         if var entry = request.envp {
             while let pointer = entry.pointee {
-                let pair = String(cString: pointer)
+                // Raw bytes that are not UTF-8 (a path sent unencoded) are refused, not repaired.
+                guard let pair = String(validatingCString: pointer) else {
+                    validUTF8 = false
+                    entry += 1
+                    continue
+                }
                 if let equals = pair.firstIndex(of: "=") {
                     params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
                 }
@@ -106,6 +118,8 @@ public final class FastCGIWorker: @unchecked Sendable {
         }
         let response: Response
         switch readBody(request.in, declaredLength: params["CONTENT_LENGTH"]) {
+        case .success where !validUTF8:
+            response = app.respond(params: params, rejecting: HTTPError(.badRequest, "The request contains bytes that are not valid UTF-8."))
         case .success(let body): response = app.respond(params: params, body: body)
         case .failure(let error): response = app.respond(params: params, rejecting: error)
         }
