@@ -11,8 +11,12 @@ import Store
 /// before upgrading (a refusal is a 403 that says why), pushes the notifications of the token's
 /// topics (replaying what a reconnecting page missed), turns ws-send frames into FastCGI requests
 /// to the app, and tells the app who joined and left.
-public final class BridgeServer: Sendable {
-    let settings: BridgeSettings
+public final class BridgeServer: @unchecked Sendable {
+    /// Current settings; SIGHUP replaces them (new connections and messages use the new ones).
+    var settings: BridgeSettings { settingsLock.withLock { currentSettings } }
+    private let settingsLock = NSLock()
+    private var currentSettings: BridgeSettings
+    private let reloadSettings: (@Sendable () throws -> BridgeSettings)?
     let store: Store
     let hub: Hub
     let metrics = Metrics()
@@ -20,8 +24,10 @@ public final class BridgeServer: Sendable {
     let threadPool = NIOThreadPool.singleton
     let logger = Logger(label: "gomoku.bridge")
 
-    public init(settings: BridgeSettings) throws {
-        self.settings = settings
+    /// - Parameter reload: reads the settings again on SIGHUP (nil: SIGHUP is ignored).
+    public init(settings: BridgeSettings, reload: (@Sendable () throws -> BridgeSettings)? = nil) throws {
+        currentSettings = settings
+        reloadSettings = reload
         store = try Store(path: settings.databasePath)
         hub = Hub(limits: .init(connectionsPerUser: settings.connectionsPerUser), metrics: metrics)
         app = FastCGIClient(address: settings.appSocket)
@@ -30,7 +36,7 @@ public final class BridgeServer: Sendable {
     /// Serves until SIGTERM/SIGINT; then every connection is closed with 1012, so pages reconnect
     /// to the next bridge and are replayed from their last id.
     public func run() throws {
-        let tail = NotificationTail(store: store, hub: hub, retentionSeconds: settings.retention)
+        let tail = NotificationTail(store: store, hub: hub) { [self] in settings.retention }
         try tail.start()
         notifyApp(path: "/internal/presence/", form: [("event", "reset")], connection: "", user: "")
         let group = MultiThreadedEventLoopGroup.singleton
@@ -51,13 +57,18 @@ public final class BridgeServer: Sendable {
         }
         logger.notice("bridge ready", metadata: ["listen": "\(settings.listen)", "app": "\(settings.appSocket)"])
         let stop = DispatchSemaphore(value: 0)
-        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+        var signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { stop.signal() }
             source.resume()
             return source
         }
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { [self] in reload() }
+        hangup.resume()
+        signals.append(hangup)
         stop.wait()
         logger.notice("stopping: closing connections with 1012")
         try? channel.close().wait()
@@ -67,6 +78,26 @@ public final class BridgeServer: Sendable {
         while hub.connectionCount > 0 && Date() < deadline { usleep(20_000) }
         tail.stop()
         signals.forEach { $0.cancel() }
+    }
+
+    /// SIGHUP: reads the settings again. The listener, database and app socket stay as they are.
+    private func reload() {
+        guard let reloadSettings else { return }
+        do {
+            var fresh = try reloadSettings()
+            let old = settings
+            if fresh.listen != old.listen || fresh.databasePath != old.databasePath || fresh.appSocket != old.appSocket {
+                logger.warning("listen, database and app socket changes need a restart; keeping the current ones")
+                fresh.listen = old.listen
+                fresh.databasePath = old.databasePath
+                fresh.appSocket = old.appSocket
+            }
+            settingsLock.withLock { currentSettings = fresh }
+            hub.updateLimits(.init(connectionsPerUser: fresh.connectionsPerUser))
+            logger.notice("settings reloaded", metadata: ["allowed_origins": "\(fresh.allowedOrigins)", "retention": "\(fresh.retention)"])
+        } catch {
+            logger.error("reload refused: settings are invalid; keeping the current ones", metadata: ["error": "\(error)"])
+        }
     }
 
     private func configure(_ channel: any Channel) -> EventLoopFuture<Void> {

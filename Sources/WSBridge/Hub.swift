@@ -29,7 +29,7 @@ final class Hub: @unchecked Sendable {
     private var byTopic: [String: Set<String>] = [:]
     private var perUser: [Int64: Int] = [:]
     private var cursor: Int64 = 0
-    let limits: Limits
+    private var limits: Limits
     let metrics: Metrics
 
     init(limits: Limits, metrics: Metrics) {
@@ -38,6 +38,8 @@ final class Hub: @unchecked Sendable {
     }
 
     var liveCursor: Int64 { lock.withLock { cursor } }
+
+    func updateLimits(_ limits: Limits) { lock.withLock { self.limits = limits } }
 
     func start(at cursor: Int64) { lock.withLock { self.cursor = cursor } }
 

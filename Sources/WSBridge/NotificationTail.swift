@@ -7,16 +7,17 @@ import Store
 final class NotificationTail: @unchecked Sendable {
     let store: Store
     let hub: Hub
-    let retentionMilliseconds: Int64
+    /// Seconds to keep notifications (read each time: SIGHUP may change it).
+    let retention: @Sendable () -> Int64
     let fallbackMilliseconds: Int32 = 100
     private let logger = Logger(label: "gomoku.bridge.tail")
     private let stopLock = NSLock()
     private var stopped = false
 
-    init(store: Store, hub: Hub, retentionSeconds: Int64) {
+    init(store: Store, hub: Hub, retention: @escaping @Sendable () -> Int64) {
         self.store = store
         self.hub = hub
-        retentionMilliseconds = retentionSeconds * 1000
+        self.retention = retention
     }
 
     /// Starts following on its own thread; the live cursor starts at the newest committed row.
@@ -44,7 +45,7 @@ final class NotificationTail: @unchecked Sendable {
                 }
                 if Date().timeIntervalSince(lastTrim) > 10 {
                     lastTrim = Date()
-                    let trimmed = try store.trimNotifications(olderThan: retentionMilliseconds)
+                    let trimmed = try store.trimNotifications(olderThan: retention() * 1000)
                     if trimmed > 0 { logger.debug("trimmed notifications", metadata: ["count": "\(trimmed)"]) }
                 }
             } catch {

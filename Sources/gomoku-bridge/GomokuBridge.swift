@@ -33,10 +33,19 @@ struct GomokuBridge: ParsableCommand {
         flags["retention"] = retention.map(String.init)
         flags["max_frame"] = maxFrame.map(String.init)
         if !allowedOrigin.isEmpty { flags["allowed_origins"] = allowedOrigin.joined(separator: " ") }
-        let sources = try Config.Sources.gather(flags: flags, configFile: config)
+        let flagValues = flags
+        let configFile = config
+        let echo = testEcho
+        let settings = try Self.settings(flags: flagValues, configFile: configFile, testEcho: echo)
+        // SIGHUP reads the config file and environment again.
+        try BridgeServer(settings: settings) { try Self.settings(flags: flagValues, configFile: configFile, testEcho: echo) }.run()
+    }
+
+    static func settings(flags: [String: String], configFile: String?, testEcho: Bool) throws -> BridgeSettings {
+        let sources = try Config.Sources.gather(flags: flags, configFile: configFile)
         let shared = try Config.resolve(sources)
         LogfmtHandler.bootstrapOnce(level: shared.logLevel)
-        let settings = BridgeSettings(
+        return BridgeSettings(
             listen: sources["bridge_listen"] ?? "127.0.0.1:8081",
             appSocket: sources["app_socket"] ?? shared.dataDir + "/run/gomoku.sock",
             databasePath: shared.databasePath, secret: shared.secret,
@@ -44,6 +53,5 @@ struct GomokuBridge: ParsableCommand {
             retention: try Config.integer(sources["retention"], key: "retention").map(Int64.init) ?? 900,
             maxFrameBytes: try Config.integer(sources["max_frame"], key: "max_frame") ?? 65_536,
             testEcho: testEcho)
-        try BridgeServer(settings: settings).run()
     }
 }
