@@ -26,6 +26,10 @@ let package = Package(
             name: "CFastCGI",
             providers: [.apt(["libfcgi-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "Domain", swiftSettings: swiftSettings),
         .target(
             name: "Platform",
@@ -57,7 +61,7 @@ let package = Package(
         .target(
             name: "WSBridge",
             dependencies: [
-                "Store", "Platform",
+                "Store", "Platform", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

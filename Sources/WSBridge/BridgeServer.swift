@@ -105,21 +105,22 @@ public final class BridgeServer: @unchecked Sendable {
             maxFrameSize: settings.testEcho ? 16 << 20 : settings.maxFrameBytes,
             automaticErrorHandling: true,
             shouldUpgrade: { [self] channel, head in
-                let allowed = (try? authorize(head)) != nil
-                return channel.eventLoop.makeSucceededFuture(allowed ? HTTPHeaders() : nil)
+                guard (try? authorize(head)) != nil else { return channel.eventLoop.makeSucceededFuture(nil) }
+                var headers = HTTPHeaders()
+                if let (_, response) = PerMessageDeflate.negotiate(head.headers.first(name: "sec-websocket-extensions")) {
+                    headers.add(name: "Sec-WebSocket-Extensions", value: response)
+                }
+                return channel.eventLoop.makeSucceededFuture(headers)
             },
             upgradePipelineHandler: { [self] channel, head in
                 channel.eventLoop.makeCompletedFuture {
+                    let deflate = PerMessageDeflate.negotiate(head.headers.first(name: "sec-websocket-extensions"))?.0
                     let session: WebSocketSession
                     if isEcho(head) {
-                        session = EchoSession()
+                        session = EchoSession(deflate: deflate, limits: .init(maxMessageBytes: 16 << 20, maxFragments: 1 << 20))
                     } else {
-                        session = LiveSession(server: self, claims: try authorize(head), handshake: Handshake(head: head))
+                        session = LiveSession(server: self, claims: try authorize(head), handshake: Handshake(head: head), deflate: deflate)
                     }
-                    let aggregateLimit = settings.testEcho ? 16 << 20 : settings.maxFrameBytes
-                    try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
-                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: settings.testEcho ? 1 << 20 : 256,
-                        maxAccumulatedFrameSize: aggregateLimit))
                     try channel.pipeline.syncOperations.addHandler(session)
                 }
             })

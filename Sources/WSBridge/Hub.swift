@@ -3,7 +3,7 @@ import Store
 
 /// Where the hub delivers frames: one open WebSocket. `push` may be called from any thread.
 protocol FrameSink: AnyObject, Sendable {
-    func push(_ text: String)
+    func push(_ frame: SharedFrame)
     func requestClose(code: UInt16, reason: String)
 }
 
@@ -76,7 +76,8 @@ final class Hub: @unchecked Sendable {
         let now = unixMillis()
         lock.withLock {
             for notification in notifications where notification.id > cursor {
-                let frame = Self.frame(notification)
+                // One shared frame per notification: compressed at most once for all its connections.
+                let frame = SharedFrame(Self.frame(notification))
                 let targets: Set<String>
                 if let connectionID = notification.connectionID {
                     targets = byTopic[notification.topic]?.contains(connectionID) == true ? [connectionID] : []

@@ -14,16 +14,17 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
     private var eventLoop: (any EventLoop)?
     // Event-loop state: frames held while the replay is read, the rate limit.
     private var replaying = true
-    private var held: [String] = []
+    private var held: [SharedFrame] = []
     private var bucket: TokenBucket
     private var registered = false
 
-    init(server: BridgeServer, claims: BridgeServer.Claims, handshake: BridgeServer.Handshake) {
+    init(server: BridgeServer, claims: BridgeServer.Claims, handshake: BridgeServer.Handshake, deflate: PerMessageDeflate?) {
         self.server = server
         self.claims = claims
         self.handshake = handshake
-        bucket = TokenBucket(rate: server.settings.messagesPerSecond, burst: server.settings.messageBurst)
-        super.init()
+        let settings = server.settings
+        bucket = TokenBucket(rate: settings.messagesPerSecond, burst: settings.messageBurst)
+        super.init(deflate: deflate, limits: .init(maxMessageBytes: settings.maxFrameBytes, maxFragments: 64))
     }
 
     private var user: String { claims.token.userID.map(String.init) ?? "" }
@@ -44,13 +45,13 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         server.metrics.count(.replays)
         let store = server.store
         let metrics = server.metrics
-        server.threadPool.runIfActive(eventLoop: eventLoop) { () -> [String] in
+        server.threadPool.runIfActive(eventLoop: eventLoop) { () -> [SharedFrame] in
             switch try store.replay(after: last, upTo: replayUpTo, topics: topics) {
             case .gap:
                 metrics.count(.replayGaps)
-                return [BridgeServer.gapFrame(upTo: replayUpTo)]
+                return [SharedFrame(BridgeServer.gapFrame(upTo: replayUpTo))]
             case .notifications(let missed):
-                return missed.map(Hub.frame)
+                return missed.map { SharedFrame(Hub.frame($0)) }
             }
         }.whenComplete { [self] result in
             switch result {
@@ -61,9 +62,9 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
     }
 
     /// Sends the replay, then what arrived live meanwhile, then goes live.
-    private func finishReplay(_ frames: [String]) {
-        for frame in frames { send(text: frame) }
-        for frame in held { send(text: frame) }
+    private func finishReplay(_ frames: [SharedFrame]) {
+        for frame in frames { send(shared: frame) }
+        for frame in held { send(shared: frame) }
         held = []
         replaying = false
     }
@@ -77,24 +78,24 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
 
     // MARK: FrameSink (any thread)
 
-    func push(_ text: String) {
-        eventLoop?.execute { [self] in deliver(text) }
+    func push(_ frame: SharedFrame) {
+        eventLoop?.execute { [self] in deliver(frame) }
     }
 
     func requestClose(code: UInt16, reason: String) {
         eventLoop?.execute { [self] in close(code: code, reason: reason) }
     }
 
-    private func deliver(_ text: String) {
+    private func deliver(_ frame: SharedFrame) {
         guard !isClosing else { return }
         if replaying {
-            held.append(text)
+            held.append(frame)
             if held.count > server.settings.sendQueue { slowConsumer() }
             return
         }
         // NIO's buffer is past its high-water mark: this client cannot keep up.
         guard isWritable else { return slowConsumer() }
-        send(text: text)
+        send(shared: frame)
     }
 
     private func slowConsumer() {
@@ -115,11 +116,11 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         let server = server, id = id, user = user, handshake = handshake
         promise.completeWithTask { await server.forward(text, connection: id, user: user, handshake: handshake) }
         promise.futureResult.whenSuccess { [self] reply in
-            if !reply.isEmpty { deliver(reply) }
+            if !reply.isEmpty { deliver(SharedFrame(reply)) }
         }
     }
 
     override func received(binary: ByteBuffer) {
-        deliver(BridgeServer.errorFragment("Only text messages are understood."))
+        deliver(SharedFrame(BridgeServer.errorFragment("Only text messages are understood.")))
     }
 }

@@ -3,21 +3,34 @@ import NIOCore
 import NIOWebSocket
 
 /// The protocol side of one WebSocket, shared by live connections and the test echo route:
-/// control frames (ping/pong/close with RFC 6455 checks), UTF-8 validation of text, and closing
-/// with a chosen code. Subclasses receive whole messages (fragments are joined by
-/// `NIOWebSocketFrameAggregator` before this handler). Runs on the channel's event loop only.
+/// fragment reassembly with limits, permessage-deflate, control frames (ping/pong/close with
+/// RFC 6455 checks), UTF-8 validation of text, and closing with a chosen code. Subclasses receive
+/// whole messages. Runs on the channel's event loop only.
 class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
+    struct Limits {
+        var maxMessageBytes: Int
+        var maxFragments: Int
+        var pingInterval: TimeAmount = .seconds(20)
+    }
+
     private(set) var context: ChannelHandlerContext?
     private(set) var isClosing = false
+    let deflate: PerMessageDeflate?
+    let limits: Limits
     private var pingTask: Scheduled<Void>?
     private var unansweredPings = 0
-    let pingInterval: TimeAmount
+    // A message arriving in fragments.
+    private var partial: ByteBuffer?
+    private var partialOpcode: WebSocketOpcode = .text
+    private var partialCompressed = false
+    private var partialCount = 0
 
-    init(pingInterval: TimeAmount = .seconds(20)) {
-        self.pingInterval = pingInterval
+    init(deflate: PerMessageDeflate?, limits: Limits) {
+        self.deflate = deflate
+        self.limits = limits
     }
 
     // Subclass hooks.
@@ -45,26 +58,56 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        // No extension is negotiated, so a reserved bit is a protocol error (RFC 6455 §5.2).
-        guard !(frame.rsv1 || frame.rsv2 || frame.rsv3) else { return close(code: 1002, reason: "reserved bits set") }
+        // RSV1 marks a compressed message, only on its first frame and only if negotiated (RFC 7692 §6).
+        let compressedAllowed = deflate != nil && (frame.opcode == .text || frame.opcode == .binary)
+        guard !(frame.rsv2 || frame.rsv3 || (frame.rsv1 && !compressedAllowed)) else { return close(code: 1002, reason: "reserved bits set") }
         switch frame.opcode {
         case .connectionClose: receivedClose(frame)
         case .ping:
             guard frame.fin, frame.length <= 125 else { return close(code: 1002, reason: "bad ping") }
             send(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData))
         case .pong: unansweredPings = 0
-        case .text:
+        case .text, .binary:
             guard !isClosing else { return }
-            guard let text = String(validating: frame.unmaskedData.readableBytesView, as: UTF8.self) else {
-                return close(code: 1007, reason: "text must be UTF-8")
+            guard partial == nil else { return close(code: 1002, reason: "a new message began before the last one ended") }
+            if frame.fin { return deliver(frame.opcode, frame.unmaskedData, compressed: frame.rsv1) }
+            guard frame.length <= limits.maxMessageBytes else { return close(code: 1009, reason: "message too large") }
+            partial = frame.unmaskedData
+            partialOpcode = frame.opcode
+            partialCompressed = frame.rsv1
+            partialCount = 1
+        case .continuation:
+            guard !isClosing else { return }
+            guard var buffer = partial else { return close(code: 1002, reason: "continuation without a message") }
+            partialCount += 1
+            guard buffer.readableBytes + frame.length <= limits.maxMessageBytes, partialCount <= limits.maxFragments else {
+                return close(code: 1009, reason: "message too large")
             }
-            received(text: text)
-        case .binary:
-            guard !isClosing else { return }
-            received(binary: frame.unmaskedData)
+            var data = frame.unmaskedData
+            buffer.writeBuffer(&data)
+            partial = buffer
+            if frame.fin {
+                partial = nil
+                deliver(partialOpcode, buffer, compressed: partialCompressed)
+            }
         default:
             close(code: 1002, reason: "unexpected frame")
         }
+    }
+
+    private func deliver(_ opcode: WebSocketOpcode, _ payload: ByteBuffer, compressed: Bool) {
+        var payload = payload
+        if compressed {
+            do { payload = try PerMessageDeflate.decompress(payload, limit: limits.maxMessageBytes) } catch {
+                return error == .tooLarge ? close(code: 1009, reason: "message too large") : close(code: 1007, reason: "bad compressed data")
+            }
+        }
+        guard payload.readableBytes <= limits.maxMessageBytes else { return close(code: 1009, reason: "message too large") }
+        if opcode == .binary { return received(binary: payload) }
+        guard let text = String(validating: payload.readableBytesView, as: UTF8.self) else {
+            return close(code: 1007, reason: "text must be UTF-8")
+        }
+        received(text: text)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -72,14 +115,39 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         context.close(promise: nil)
     }
 
-    /// Sends a text frame; false when the connection is closing.
+    /// Sends a text message (compressed when negotiated); false when the connection is closing.
     @discardableResult
     func send(text: String) -> Bool {
+        send(shared: SharedFrame(text))
+    }
+
+    /// Sends a frame shared with other connections, reusing its compressed form.
+    @discardableResult
+    func send(shared frame: SharedFrame) -> Bool {
         guard let context, !isClosing else { return false }
-        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
-        buffer.writeString(text)
-        send(WebSocketFrame(fin: true, opcode: .text, data: buffer))
+        if let deflate {
+            let bytes = frame.compressed(windowBits: deflate.serverWindowBits)
+            var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            send(WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: buffer))
+        } else {
+            var buffer = context.channel.allocator.buffer(capacity: frame.text.utf8.count)
+            buffer.writeString(frame.text)
+            send(WebSocketFrame(fin: true, opcode: .text, data: buffer))
+        }
         return true
+    }
+
+    func send(binary: ByteBuffer) {
+        guard let context, !isClosing else { return }
+        if let deflate {
+            let bytes = PerMessageDeflate.compress(binary.readableBytesView, windowBits: deflate.serverWindowBits)
+            var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            send(WebSocketFrame(fin: true, rsv1: true, opcode: .binary, data: buffer))
+        } else {
+            send(WebSocketFrame(fin: true, opcode: .binary, data: binary))
+        }
     }
 
     func send(_ frame: WebSocketFrame) {
@@ -92,6 +160,7 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     func close(code: UInt16, reason: String) {
         guard let context, !isClosing else { return }
         isClosing = true
+        partial = nil
         var buffer = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         buffer.writeInteger(code)
         buffer.writeString(String(reason.prefix(120)))
@@ -119,7 +188,7 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 
     private func schedulePing() {
         guard let context else { return }
-        pingTask = context.eventLoop.scheduleTask(in: pingInterval) { [weak self] in
+        pingTask = context.eventLoop.scheduleTask(in: limits.pingInterval) { [weak self] in
             guard let self, !self.isClosing else { return }
             // Two pings without a pong: the peer is gone even if TCP has not noticed.
             if self.unansweredPings >= 2 { self.context?.close(promise: nil); return }
@@ -133,5 +202,5 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 /// Echoes every message: the target of the WebSocket conformance suite (`--test-echo` only).
 final class EchoSession: WebSocketSession, @unchecked Sendable {
     override func received(text: String) { send(text: text) }
-    override func received(binary: ByteBuffer) { send(WebSocketFrame(fin: true, opcode: .binary, data: binary)) }
+    override func received(binary: ByteBuffer) { send(binary: binary) }
 }
