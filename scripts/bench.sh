@@ -58,13 +58,29 @@ login=$(measure "$base/accounts/login/")
 static=$(measure "$base/static/vendor/bench-login-page.html")
 ratio=$(awk -v a="$login" -v b="$static" 'BEGIN {printf "%.2f", a/b}')
 
+# The bridge, fresh for each memory figure (RSS only grows), measured directly (not through nginx).
+bridge_bin=$repo/.build/release/gomoku-bridge
+live_results=$tmp/live.jsonl
+: > "$live_results"
+for scenario in ${LIVE_SCENARIOS:-latency:50 latency:500 fanout:10000 idle:10000 idle:19000}; do
+    bridge_port=$((PORT + 1))
+    GOMOKU_ROOT=$repo GOMOKU_DATA_DIR=$tmp/data "$bridge_bin" --listen "127.0.0.1:$bridge_port" --app-socket "$tmp/app.sock" \
+        --log-level warning 2>>"$tmp/bridge.log" &
+    bridge_pid=$!
+    for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$bridge_port/healthz" 2>/dev/null && break; sleep 0.05; done
+    "$repo/.venv/bin/python" "$repo/bench/live_bench.py" --data-dir "$tmp/data" --port "$bridge_port" --pid "$bridge_pid" \
+        "$scenario" >> "$live_results" || echo "bench: scenario $scenario failed" >&2
+    kill -TERM "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null || true
+done
+
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p bench/results
 cat > "bench/results/$stamp.json" <<JSON
 {"timestamp": "$stamp", "machine": {"cores": $(nproc)}, "settings": {"duration_s": $DURATION, "connections": $CONNECTIONS, "runs": $RUNS, "workers": $WORKERS, "threads": $THREADS},
  "login_page_through_nginx": {"bytes": $size, "requests_per_s": $login},
  "static_file_same_size": {"bytes": $size, "requests_per_s": $static},
- "ratio": $ratio}
+ "ratio": $ratio,
+ "live": [$(paste -sd, "$live_results")]}
 JSON
 {
     echo "| scenario | bytes | req/s (median of $RUNS × ${DURATION}s, $CONNECTIONS connections) |"
@@ -72,4 +88,8 @@ JSON
     echo "| login page: nginx → FastCGI → gomoku-fcgi ($WORKERS workers × $THREADS threads) | $size | $login |"
     echo "| same bytes as a static file from nginx | $size | $static |"
     echo "| ratio | | $ratio |"
+    echo
+    echo "Live (bridge, direct):"
+    echo
+    sed 's/^/    /' "$live_results"
 } | tee "bench/results/$stamp.md"

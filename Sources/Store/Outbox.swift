@@ -66,18 +66,20 @@ public extension Store {
     }
 
     /// What a connection subscribed to `topics` missed after `cursor`, up to `upTo` (where the live tail
-    /// takes over), or `.gap` when part of it was trimmed.
-    func replay(after cursor: Int64, upTo: Int64, topics: [String], limit: Int = 10_000) throws -> Replay {
+    /// takes over), or `.gap` when part of it was trimmed. Notifications addressed to one user are
+    /// replayed only to that user; those addressed to one connection only ever went live.
+    func replay(after cursor: Int64, upTo: Int64, topics: [String], userID: Int64?, limit: Int = 10_000) throws -> Replay {
         try pool.read { db in
             let trimmedThrough = try Int64.fetchOne(db, sql: "SELECT value FROM outbox_state WHERE key = 'trimmed_through'") ?? 0
             if cursor < trimmedThrough { return .gap }
             guard !topics.isEmpty, upTo > cursor else { return .notifications([]) }
             let placeholders = Array(repeating: "?", count: topics.count).joined(separator: ",")
-            var arguments: [any DatabaseValueConvertible] = [cursor, upTo]
+            var arguments: [(any DatabaseValueConvertible)?] = [cursor, upTo]
             arguments += topics
-            arguments.append(limit + 1)
+            arguments += [userID, limit + 1]
             let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM notifications WHERE id > ? AND id <= ? AND topic IN (\(placeholders)) ORDER BY id LIMIT ?
+                SELECT * FROM notifications WHERE id > ? AND id <= ? AND topic IN (\(placeholders))
+                AND connection_id IS NULL AND (user_id IS NULL OR user_id = ?) ORDER BY id LIMIT ?
                 """, arguments: StatementArguments(arguments))
             // More than a replay can carry is treated like a gap: reloading is cheaper than a flood.
             if rows.count > limit { return .gap }

@@ -38,7 +38,8 @@ public final class BridgeServer: @unchecked Sendable {
     public func run() throws {
         let tail = NotificationTail(store: store, hub: hub) { [self] in settings.retention }
         try tail.start()
-        notifyApp(path: "/internal/presence/", form: [("event", "reset")], connection: "", user: "")
+        // Presence starts empty, before any connection can join (a join must not be wiped by a late reset).
+        _ = try? notifyApp(path: "/internal/presence/", form: [("event", "reset")], connection: "", user: "").wait()
         let group = MultiThreadedEventLoopGroup.singleton
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -255,17 +256,21 @@ public final class BridgeServer: @unchecked Sendable {
         return future
     }
 
-    /// Tells the app about a presence change (fire and forget; the app publishes the presence partial).
-    func notifyApp(path: String, form: [(String, String)], connection: String, user: String) {
+    /// Tells the app about a presence change (the app publishes the presence partial); callers on
+    /// event loops do not wait for the answer.
+    @discardableResult
+    func notifyApp(path: String, form: [(String, String)], connection: String, user: String) -> EventLoopFuture<FastCGIClient.Response> {
         let pairs = form + [("connection", connection), ("user", user)]
         let body = Array(pairs.map { "\(WSSendMessage.formEncode($0.0))=\(WSSendMessage.formEncode($0.1))" }.joined(separator: "&").utf8)
         let params = [
             "REQUEST_METHOD": "POST", "REQUEST_URI": path, "SCRIPT_NAME": path, "QUERY_STRING": "", "HTTP_HOST": "bridge",
             "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": String(body.count), "REMOTE_ADDR": "127.0.0.1",
         ]
-        callApp(params: params, body: body, connection: connection, user: user).whenSuccess { [logger] response in
+        let future = callApp(params: params, body: body, connection: connection, user: user)
+        future.whenSuccess { [logger] response in
             if response.status >= 400 { logger.warning("presence update refused", metadata: ["status": "\(response.status)"]) }
         }
+        return future
     }
 
     /// Tells a page that part of what it missed is gone: live.js reloads the page's main region.

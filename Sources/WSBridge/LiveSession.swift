@@ -40,13 +40,14 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         }
         registered = true
         let topics = claims.token.topics
+        let userID = claims.token.userID
         server.notifyApp(path: "/internal/presence/", form: [("event", "join"), ("topics", topics.joined(separator: ","))], connection: id, user: user)
         guard let last = claims.last, let eventLoop else { return finishReplay([]) }
         server.metrics.count(.replays)
         let store = server.store
         let metrics = server.metrics
         server.threadPool.runIfActive(eventLoop: eventLoop) { () -> [SharedFrame] in
-            switch try store.replay(after: last, upTo: replayUpTo, topics: topics) {
+            switch try store.replay(after: last, upTo: replayUpTo, topics: topics, userID: userID) {
             case .gap:
                 metrics.count(.replayGaps)
                 return [SharedFrame(BridgeServer.gapFrame(upTo: replayUpTo))]

@@ -23,6 +23,12 @@ struct GomokuBridge: ParsableCommand {
     @Flag(name: .customLong("test-echo"), help: "Serve an /echo route for the WebSocket conformance suite (tests only).") var testEcho = false
 
     func run() throws {
+        // Every WebSocket is a file descriptor: take all the system allows.
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
         var flags: [String: String] = [:]
         flags["root"] = root
         flags["data_dir"] = dataDir

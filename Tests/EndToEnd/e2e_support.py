@@ -381,12 +381,14 @@ class FcgiServer:
 class WebServer:
     """A real nginx or lighttpd rendered by scripts/render-conf.sh, in front of an `FcgiServer`."""
 
-    def __init__(self, kind: str, app: FcgiServer, out_dir: Path):
+    def __init__(self, kind: str, app: FcgiServer, out_dir: Path, bridge_addr: str | None = None):
         assert kind in ("nginx", "lighttpd")
         self.kind = kind
         self.app = app
         self.out_dir = out_dir
         self.port = free_port()
+        # HOST:PORT of the gomoku-bridge that /ws/ is proxied to (default: a free port nobody listens on).
+        self.bridge_addr = bridge_addr or f"127.0.0.1:{free_port()}"
         self.process: subprocess.Popen | None = None
         self.log_path = out_dir / f"{kind}.stderr.log"
 
@@ -397,7 +399,7 @@ class WebServer:
     def render(self) -> None:
         assert RENDER_CONF.exists(), f"{RENDER_CONF} is missing: the web server tests need it"
         env = dict(os.environ, GOMOKU_ROOT=str(ROOT), PORT=str(self.port), FCGI_SOCKET=self.app.socket,
-                   BRIDGE_ADDR=f"127.0.0.1:{free_port()}")
+                   BRIDGE_ADDR=self.bridge_addr)
         result = subprocess.run(["bash", str(RENDER_CONF), self.kind, str(self.out_dir)], env=env,
                                 capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
         assert result.returncode == 0, f"render-conf.sh {self.kind} failed:\n{result.stdout}\n{result.stderr}"

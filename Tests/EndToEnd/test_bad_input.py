@@ -304,7 +304,7 @@ def test_garbage_request_lines_get_a_4xx_from_nginx(site, request_line):
 
 @pytest.mark.parametrize("path, status, message", [
     (b"/%C3%28", 400, "The address of this request is not valid."),   # percent-encoded invalid UTF-8
-    (b"/\xff\xfe", 404, "There is no page at"),                        # raw invalid UTF-8: repaired, then not found
+    (b"/\xff\xfe", 400, "not valid UTF-8"),                             # raw invalid UTF-8 in the path
 ])
 def test_paths_nginx_passes_on_get_a_4xx_from_the_app(site, path, status, message):
     response = raw(site, b"GET " + path + b" HTTP/1.1\r\n")

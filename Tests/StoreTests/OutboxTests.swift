@@ -37,9 +37,23 @@ import Testing
         try store.publishing { db in
             for index in 1...6 { try Outbox.publish(db, topic: index % 2 == 0 ? "even" : "odd", html: "\(index)") }
         }
-        #expect(try store.replay(after: 1, upTo: 5, topics: ["odd"]) == .notifications(try store.notifications(after: 0).filter { [3, 5].contains($0.id) }))
-        #expect(try store.replay(after: 6, upTo: 6, topics: ["odd"]) == .notifications([]))
-        #expect(try store.replay(after: 0, upTo: 6, topics: ["odd", "even"], limit: 3) == .gap, "more than the limit reloads instead")
+        #expect(try store.replay(after: 1, upTo: 5, topics: ["odd"], userID: nil) == .notifications(try store.notifications(after: 0).filter { [3, 5].contains($0.id) }))
+        #expect(try store.replay(after: 6, upTo: 6, topics: ["odd"], userID: nil) == .notifications([]))
+        #expect(try store.replay(after: 0, upTo: 6, topics: ["odd", "even"], userID: nil, limit: 3) == .gap, "more than the limit reloads instead")
+    }
+
+    @Test func replayKeepsPrivateNotificationsPrivate() throws {
+        let store = try temporaryStore()
+        try store.publishing { db in
+            try Outbox.publish(db, topic: "user", html: "everyone")
+            try Outbox.publish(db, topic: "user", html: "for 1", toUser: 1)
+            try Outbox.publish(db, topic: "user", html: "for 2", toUser: 2)
+            try Outbox.publish(db, topic: "user", html: "for a connection", toConnection: "c")
+        }
+        guard case .notifications(let forOne) = try store.replay(after: 0, upTo: 4, topics: ["user"], userID: 1) else { Issue.record("gap"); return }
+        #expect(forOne.map(\.html) == ["everyone", "for 1"])
+        guard case .notifications(let anonymous) = try store.replay(after: 0, upTo: 4, topics: ["user"], userID: nil) else { return }
+        #expect(anonymous.map(\.html) == ["everyone"])
     }
 
     @Test func trimmingOldRowsMakesOlderCursorsAGapAndKeepsIdsGrowing() throws {
@@ -48,8 +62,8 @@ import Testing
         try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_at = 0 WHERE id <= 3") }
         #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
         #expect(try store.notifications(after: 0).map(\.id) == [4, 5])
-        #expect(try store.replay(after: 2, upTo: 5, topics: ["t"]) == .gap)
-        #expect(try store.replay(after: 3, upTo: 5, topics: ["t"]).isNotGap)
+        #expect(try store.replay(after: 2, upTo: 5, topics: ["t"], userID: nil) == .gap)
+        #expect(try store.replay(after: 3, upTo: 5, topics: ["t"], userID: nil).isNotGap)
         try store.pool.write { db in try db.execute(sql: "DELETE FROM notifications") }
         let next = try store.publishing { db in try Outbox.publish(db, topic: "t", html: "y") }
         #expect(next == 6, "AUTOINCREMENT never reuses an id")

@@ -26,7 +26,8 @@ extension App {
         guard let user = context.user else { throw HTTPError(.forbidden, "Sign in to send messages.") }
         let body = context.field("body").trimmingWhitespace()
         guard !body.isEmpty else { throw HTTPError(.unprocessableContent, "Write a message first.") }
-        guard body.count <= Self.liveMessageLimit else {
+        // Counted in Unicode scalars: a letter with a thousand combining accents is a thousand, not one.
+        guard body.unicodeScalars.count <= Self.liveMessageLimit else {
             throw HTTPError(.unprocessableContent, "A message has at most \(Self.liveMessageLimit) characters.")
         }
         try store.publishing { db in

@@ -1,0 +1,144 @@
+"""Realtime benchmarks against a running bridge (started by scripts/bench.sh):
+
+  latency  commit → frame received, p50/p99, with N subscribed connections (one topic)
+  idle     bridge RSS per idle connection at N connections
+  fanout   one publish to N subscribers: time until the last frame is received
+
+Notifications are committed straight into the shared SQLite file and the doorbell is rung, exactly
+as a handler does after its transaction: what is measured is the bridge, from commit to socket.
+Prints one JSON object per scenario on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import resource
+import socket
+import sqlite3
+import statistics
+import time
+
+from websockets.asyncio.client import connect
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Stack:
+    def __init__(self, data_dir: str, port: int, pid: int):
+        self.data_dir, self.port, self.pid = data_dir, port, pid
+        self.secret = open(f"{data_dir}/secret").read().strip().encode()
+        self.db = sqlite3.connect(f"{data_dir}/gomoku.sqlite3", isolation_level=None, timeout=10)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.bell = f"{data_dir}/gomoku.sqlite3-bell"
+
+    def token(self, topics: list[str]) -> str:
+        payload = b64(f"|{int(time.time()) + 3600}|{','.join(topics)}".encode())
+        return payload + "." + b64(hmac.new(self.secret, b"subscribe:" + payload.encode(), hashlib.sha256).digest())
+
+    async def open(self, topic: str, count: int, batch: int = 200):
+        url = f"ws://127.0.0.1:{self.port}/ws/?t={self.token([topic])}"
+        sockets = []
+        for start in range(0, count, batch):
+            sockets += await asyncio.gather(*[
+                connect(url, origin=f"http://127.0.0.1:{self.port}", compression=None, max_queue=None, ping_interval=None)
+                for _ in range(min(batch, count - start))])
+        return sockets
+
+    def publish(self, topic: str, html: str) -> float:
+        """Commits one notification and rings the bell; returns the commit time (perf_counter)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("INSERT INTO notifications (topic, html, created_at) VALUES (?, ?, ?)",
+                        (topic, html, int(time.time() * 1000)))
+        self.db.execute("COMMIT")
+        committed = time.perf_counter()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as bell:
+            try:
+                bell.sendto(b"\x01", self.bell)
+            except OSError:
+                pass
+        return committed
+
+    def rss_kib(self) -> int:
+        with open(f"/proc/{self.pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def latency(stack: Stack, connections: int, messages: int) -> dict:
+    sockets = await stack.open("bench:latency", connections)
+    await asyncio.sleep(0.5)
+    html = '<div id="bench" hx-swap-oob="true">' + "x" * 2000 + "</div>"
+    samples = []
+    for _ in range(messages):
+        committed = stack.publish("bench:latency", html)
+        arrivals = await asyncio.gather(*[s.recv() for s in sockets])
+        assert all(a.endswith("</div>") for a in arrivals)
+        # The observer is the first socket; every socket got it before the next publish.
+        samples.append((time.perf_counter() - committed) * 1000)
+    for s in sockets:
+        await s.close()
+    return {"scenario": "commit_to_frame", "connections": connections, "messages": messages,
+            "p50_ms": round(statistics.median(samples), 3), "p99_ms": round(percentile(samples, 99), 3),
+            "note": "time until every subscribed client received the frame"}
+
+
+async def idle(stack: Stack, connections: int) -> dict:
+    before = stack.rss_kib()
+    sockets = await stack.open("bench:idle", connections)
+    await asyncio.sleep(3)
+    after = stack.rss_kib()
+    for s in sockets:
+        await s.close()
+    return {"scenario": "idle_rss", "connections": connections, "rss_before_kib": before, "rss_after_kib": after,
+            "bytes_per_connection": round((after - before) * 1024 / connections)}
+
+
+async def fanout(stack: Stack, connections: int, rounds: int) -> dict:
+    sockets = await stack.open("bench:fanout", connections)
+    await asyncio.sleep(1)
+    samples = []
+    for _ in range(rounds):
+        committed = stack.publish("bench:fanout", '<div id="fan" hx-swap-oob="true">hello</div>')
+        await asyncio.gather(*[s.recv() for s in sockets])
+        samples.append((time.perf_counter() - committed) * 1000)
+    for s in sockets:
+        await s.close()
+    return {"scenario": "fanout", "connections": connections, "rounds": rounds,
+            "last_frame_p50_ms": round(statistics.median(samples), 1), "last_frame_max_ms": round(max(samples), 1),
+            "note": "received by a Python client on the same 2 cores; the client's own receive loop is included"}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--pid", type=int, required=True)
+    parser.add_argument("scenario", nargs="+")
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    stack = Stack(args.data_dir, args.port, args.pid)
+    for spec in args.scenario:
+        name, _, count = spec.partition(":")
+        if name == "latency":
+            result = await latency(stack, int(count), 200)
+        elif name == "idle":
+            result = await idle(stack, int(count))
+        elif name == "fanout":
+            result = await fanout(stack, int(count), 5)
+        else:
+            raise SystemExit(f"unknown scenario {spec}")
+        print(json.dumps(result), flush=True)
+
+
+asyncio.run(main())
