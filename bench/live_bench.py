@@ -69,6 +69,36 @@ class Stack:
             return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
 
 
+async def receive(sock, marker: str) -> str:
+    """The next frame containing `marker` (presence updates for the topic may come in between)."""
+    while True:
+        frame = await sock.recv()
+        if marker in frame:
+            return frame
+
+
+def flush_histogram(port: int) -> dict[float, int]:
+    """The bridge's cumulative commit-to-flush buckets (upper bound in ms → count)."""
+    import urllib.request
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    buckets = {}
+    for line in text.splitlines():
+        if line.startswith("gomoku_bridge_commit_to_flush_ms_bucket"):
+            bound = line.split('le="')[1].split('"')[0]
+            buckets[float("inf") if bound == "+Inf" else float(bound)] = int(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def server_quantiles(before: dict[float, int], after: dict[float, int]) -> dict:
+    """p50/p99 of the frames written between two readings, as bucket upper bounds."""
+    delta = {bound: after[bound] - before.get(bound, 0) for bound in after}
+    total = delta[float("inf")]
+    result = {"server_frames": total}
+    for name, q in (("server_p50_ms_at_most", 0.5), ("server_p99_ms_at_most", 0.99)):
+        result[name] = next((bound for bound in sorted(delta) if delta[bound] >= q * total), None) if total else None
+    return result
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -77,19 +107,25 @@ def percentile(values: list[float], p: float) -> float:
 async def latency(stack: Stack, connections: int, messages: int) -> dict:
     sockets = await stack.open("bench:latency", connections)
     await asyncio.sleep(0.5)
-    html = '<div id="bench" hx-swap-oob="true">' + "x" * 2000 + "</div>"
-    samples = []
-    for _ in range(messages):
-        committed = stack.publish("bench:latency", html)
-        arrivals = await asyncio.gather(*[s.recv() for s in sockets])
-        assert all(a.endswith("</div>") for a in arrivals)
-        # The observer is the first socket; every socket got it before the next publish.
-        samples.append((time.perf_counter() - committed) * 1000)
+    before = flush_histogram(stack.port)
+    samples, last = [], []
+    for sequence in range(messages):
+        marker = f'data-seq="{sequence}"'
+        committed = stack.publish("bench:latency", f'<div id="bench" {marker} hx-swap-oob="true">' + "x" * 2000 + "</div>")
+
+        async def arrival(sock):
+            await receive(sock, marker)
+            return (time.perf_counter() - committed) * 1000
+        times = await asyncio.gather(*[arrival(s) for s in sockets])
+        samples += times
+        last.append(max(times))
     for s in sockets:
         await s.close()
-    return {"scenario": "commit_to_frame", "connections": connections, "messages": messages,
+    server = server_quantiles(before, flush_histogram(stack.port))
+    return {"scenario": "commit_to_frame", "connections": connections, "messages": messages, **server,
             "p50_ms": round(statistics.median(samples), 3), "p99_ms": round(percentile(samples, 99), 3),
-            "note": "time until every subscribed client received the frame"}
+            "last_client_p50_ms": round(statistics.median(last), 3),
+            "note": "per frame and client, measured by one Python client process on the same 2 cores"}
 
 
 async def idle(stack: Stack, connections: int) -> dict:
@@ -105,15 +141,18 @@ async def idle(stack: Stack, connections: int) -> dict:
 
 async def fanout(stack: Stack, connections: int, rounds: int) -> dict:
     sockets = await stack.open("bench:fanout", connections)
-    await asyncio.sleep(1)
+    await asyncio.sleep(3)  # let the presence updates of the joins pass
+    before = flush_histogram(stack.port)
     samples = []
-    for _ in range(rounds):
-        committed = stack.publish("bench:fanout", '<div id="fan" hx-swap-oob="true">hello</div>')
-        await asyncio.gather(*[s.recv() for s in sockets])
+    for sequence in range(rounds):
+        marker = f'data-seq="{sequence}"'
+        committed = stack.publish("bench:fanout", f'<div id="fan" {marker} hx-swap-oob="true">hello</div>')
+        await asyncio.gather(*[receive(s, marker) for s in sockets])
         samples.append((time.perf_counter() - committed) * 1000)
     for s in sockets:
         await s.close()
-    return {"scenario": "fanout", "connections": connections, "rounds": rounds,
+    server = server_quantiles(before, flush_histogram(stack.port))
+    return {"scenario": "fanout", "connections": connections, "rounds": rounds, **server,
             "last_frame_p50_ms": round(statistics.median(samples), 1), "last_frame_max_ms": round(max(samples), 1),
             "note": "received by a Python client on the same 2 cores; the client's own receive loop is included"}
 

@@ -3,24 +3,37 @@ import GRDB
 /// Who is connected to which topic, as the bridge reports it. Rows are per connection, so a user
 /// with two tabs stays present until both close.
 public extension Store {
-    /// Applies a join, leave or reset and returns the topics whose presence changed, inside `db`'s transaction.
+    /// Applies a join, leave or reset inside `db`'s transaction and returns the topics whose list of
+    /// present users changed (a second tab of someone already there changes nothing).
     static func applyPresence(_ db: Database, event: PresenceEvent) throws -> [String] {
         switch event {
         case .join(let connection, let userID, let topics):
+            var changed: [String] = []
             for topic in topics {
+                let wasPresent = try isPresent(db, userID: userID, topic: topic)
                 try db.execute(sql: "INSERT OR REPLACE INTO presence (connection_id, topic, user_id, joined_at) VALUES (?, ?, ?, ?)",
                                arguments: [connection, topic, userID, unixNow()])
+                if !wasPresent, userID != nil { changed.append(topic) }
             }
-            return topics
+            return changed
         case .leave(let connection):
-            let topics = try String.fetchAll(db, sql: "SELECT topic FROM presence WHERE connection_id = ?", arguments: [connection])
+            let rows = try Row.fetchAll(db, sql: "SELECT topic, user_id FROM presence WHERE connection_id = ?", arguments: [connection])
             try db.execute(sql: "DELETE FROM presence WHERE connection_id = ?", arguments: [connection])
-            return topics
+            return try rows.compactMap { row -> String? in
+                let topic: String = row["topic"]
+                let userID: Int64? = row["user_id"]
+                return try userID != nil && !isPresent(db, userID: userID, topic: topic) ? topic : nil
+            }
         case .reset:
             let topics = try String.fetchAll(db, sql: "SELECT DISTINCT topic FROM presence")
             try db.execute(sql: "DELETE FROM presence")
             return topics
         }
+    }
+
+    private static func isPresent(_ db: Database, userID: Int64?, topic: String) throws -> Bool {
+        guard let userID else { return false }
+        return try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ? AND user_id = ?)", arguments: [topic, userID]) ?? false
     }
 
     /// The signed-in users present on `topic`, by display name.

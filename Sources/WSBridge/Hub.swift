@@ -77,7 +77,7 @@ final class Hub: @unchecked Sendable {
         lock.withLock {
             for notification in notifications where notification.id > cursor {
                 // One shared frame per notification: compressed at most once for all its connections.
-                let frame = SharedFrame(Self.frame(notification))
+                let frame = SharedFrame(Self.frame(notification), committedAt: notification.createdAt)
                 let targets: Set<String>
                 if let connectionID = notification.connectionID {
                     targets = byTopic[notification.topic]?.contains(connectionID) == true ? [connectionID] : []
@@ -90,7 +90,7 @@ final class Hub: @unchecked Sendable {
                     connection.sink.push(frame)
                 }
                 metrics.count(.framesOut, by: targets.count)
-                metrics.observeLatency(milliseconds: now - notification.createdAt)
+                metrics.observeDispatch(milliseconds: Double(now - notification.createdAt))
                 cursor = notification.id
             }
         }

@@ -41,7 +41,10 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         registered = true
         let topics = claims.token.topics
         let userID = claims.token.userID
-        server.notifyApp(path: "/internal/presence/", form: [("event", "join"), ("topics", topics.joined(separator: ","))], connection: id, user: user)
+        // Presence lists signed-in users: an anonymous page changes nobody's list.
+        if userID != nil {
+            server.notifyApp(path: "/internal/presence/", form: [("event", "join"), ("topics", topics.joined(separator: ","))], connection: id, user: user)
+        }
         guard let last = claims.last, let eventLoop else { return finishReplay([]) }
         server.metrics.count(.replays)
         let store = server.store
@@ -52,7 +55,7 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
                 metrics.count(.replayGaps)
                 return [SharedFrame(BridgeServer.gapFrame(upTo: replayUpTo))]
             case .notifications(let missed):
-                return missed.map { SharedFrame(Hub.frame($0)) }
+                return missed.map { SharedFrame(Hub.frame($0), committedAt: $0.createdAt) }
             }
         }.whenComplete { [self] result in
             switch result {
@@ -74,7 +77,9 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         guard registered else { return }
         registered = false
         server.hub.unregister(id: id)
-        server.notifyApp(path: "/internal/presence/", form: [("event", "leave")], connection: id, user: user)
+        if claims.token.userID != nil {
+            server.notifyApp(path: "/internal/presence/", form: [("event", "leave")], connection: id, user: user)
+        }
     }
 
     // MARK: FrameSink (any thread)
@@ -97,6 +102,10 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         // NIO's buffer is past its high-water mark: this client cannot keep up.
         guard isWritable else { return slowConsumer() }
         send(shared: frame)
+    }
+
+    override func frameWritten(committedAt: Int64) {
+        server.metrics.observeFlush(milliseconds: Date().timeIntervalSince1970 * 1000 - Double(committedAt))
     }
 
     private func slowConsumer() {

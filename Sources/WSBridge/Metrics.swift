@@ -14,15 +14,41 @@ final class Metrics: @unchecked Sendable {
         case appErrors = "gomoku_bridge_app_errors_total"
     }
 
-    static let latencyBuckets: [Int64] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
+    /// Milliseconds; fine at the low end, where the goals are (p50 ≤ 2 ms, p99 ≤ 10 ms).
+    static let latencyBuckets: [Double] = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 25, 50, 100, 250, 1000]
+
+    /// A cumulative histogram in Prometheus' shape.
+    struct Histogram {
+        var counts = [Int](repeating: 0, count: Metrics.latencyBuckets.count + 1)
+        var sum = 0.0
+        var count = 0
+
+        mutating func observe(_ value: Double) {
+            let index = Metrics.latencyBuckets.firstIndex { value <= $0 } ?? Metrics.latencyBuckets.count
+            counts[index] += 1
+            sum += value
+            count += 1
+        }
+
+        func lines(_ name: String, help: String) -> [String] {
+            var lines = ["# HELP \(name) \(help)", "# TYPE \(name) histogram"]
+            var cumulative = 0
+            for (index, bound) in Metrics.latencyBuckets.enumerated() {
+                cumulative += counts[index]
+                lines.append("\(name)_bucket{le=\"\(bound)\"} \(cumulative)")
+            }
+            cumulative += counts[Metrics.latencyBuckets.count]
+            lines += ["\(name)_bucket{le=\"+Inf\"} \(cumulative)", "\(name)_sum \(sum)", "\(name)_count \(count)"]
+            return lines
+        }
+    }
 
     private let lock = NSLock()
     private var counters: [Counter: Int] = [:]
     private var connections = 0
     private var topics = 0
-    private var bucketCounts = [Int](repeating: 0, count: Metrics.latencyBuckets.count + 1)
-    private var latencySum: Int64 = 0
-    private var latencyCount = 0
+    private var dispatch = Histogram()
+    private var flush = Histogram()
 
     func count(_ counter: Counter, by amount: Int = 1) { lock.withLock { counters[counter, default: 0] += amount } }
 
@@ -33,16 +59,11 @@ final class Metrics: @unchecked Sendable {
         }
     }
 
-    /// Commit-to-send latency of one notification.
-    func observeLatency(milliseconds: Int64) {
-        let value = max(0, milliseconds)
-        lock.withLock {
-            let index = Metrics.latencyBuckets.firstIndex { value <= $0 } ?? Metrics.latencyBuckets.count
-            bucketCounts[index] += 1
-            latencySum += value
-            latencyCount += 1
-        }
-    }
+    /// Commit to hand-over to the connections' event loops, once per notification.
+    func observeDispatch(milliseconds: Double) { lock.withLock { dispatch.observe(max(0, milliseconds)) } }
+
+    /// Commit to the frame written to the socket, once per frame and connection.
+    func observeFlush(milliseconds: Double) { lock.withLock { flush.observe(max(0, milliseconds)) } }
 
     func prometheusText() -> String {
         lock.withLock {
@@ -55,16 +76,8 @@ final class Metrics: @unchecked Sendable {
             for counter in Counter.allCases {
                 lines += ["# TYPE \(counter.rawValue) counter", "\(counter.rawValue) \(counters[counter, default: 0])"]
             }
-            lines += ["# HELP gomoku_bridge_commit_to_send_ms Milliseconds from a notification's commit to its dispatch.",
-                      "# TYPE gomoku_bridge_commit_to_send_ms histogram"]
-            var cumulative = 0
-            for (index, bound) in Metrics.latencyBuckets.enumerated() {
-                cumulative += bucketCounts[index]
-                lines.append("gomoku_bridge_commit_to_send_ms_bucket{le=\"\(bound)\"} \(cumulative)")
-            }
-            cumulative += bucketCounts[Metrics.latencyBuckets.count]
-            lines += ["gomoku_bridge_commit_to_send_ms_bucket{le=\"+Inf\"} \(cumulative)",
-                      "gomoku_bridge_commit_to_send_ms_sum \(latencySum)", "gomoku_bridge_commit_to_send_ms_count \(latencyCount)"]
+            lines += dispatch.lines("gomoku_bridge_commit_to_dispatch_ms", help: "Milliseconds from a notification's commit to its dispatch to the connections.")
+            lines += flush.lines("gomoku_bridge_commit_to_flush_ms", help: "Milliseconds from a notification's commit to its frame written to a socket.")
             return lines.joined(separator: "\n") + "\n"
         }
     }

@@ -104,10 +104,15 @@ struct PerMessageDeflate: Sendable, Equatable {
 /// once per window size on first use.
 final class SharedFrame: @unchecked Sendable {
     let text: String
+    /// Commit time of the notification (ms since 1970), for the commit-to-flush histogram; nil for replies.
+    let committedAt: Int64?
     private let lock = NSLock()
     private var compressed: [Int32: [UInt8]] = [:]
 
-    init(_ text: String) { self.text = text }
+    init(_ text: String, committedAt: Int64? = nil) {
+        self.text = text
+        self.committedAt = committedAt
+    }
 
     func compressed(windowBits: Int32) -> [UInt8] {
         lock.withLock {

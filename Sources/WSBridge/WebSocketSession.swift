@@ -125,18 +125,29 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     @discardableResult
     func send(shared frame: SharedFrame) -> Bool {
         guard let context, !isClosing else { return false }
+        let wire: WebSocketFrame
         if let deflate {
             let bytes = frame.compressed(windowBits: deflate.serverWindowBits)
             var buffer = context.channel.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
-            send(WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: buffer))
+            wire = WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: buffer)
         } else {
             var buffer = context.channel.allocator.buffer(capacity: frame.text.utf8.count)
             buffer.writeString(frame.text)
-            send(WebSocketFrame(fin: true, opcode: .text, data: buffer))
+            wire = WebSocketFrame(fin: true, opcode: .text, data: buffer)
         }
+        guard let committedAt = frame.committedAt else {
+            send(wire)
+            return true
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenSuccess { [weak self] in self?.frameWritten(committedAt: committedAt) }
+        context.writeAndFlush(wrapOutboundOut(wire), promise: written)
         return true
     }
+
+    /// Called when a pushed notification's frame reached the socket.
+    func frameWritten(committedAt: Int64) {}
 
     func send(binary: ByteBuffer) {
         guard let context, !isClosing else { return }
