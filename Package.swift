@@ -51,6 +51,7 @@ let package = Package(
             name: "FCGIApp",
             dependencies: [
                 "Domain", "Store", "Platform", "CFastCGI",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -97,6 +97,9 @@ public struct App: Sendable {
         case .liveDemo: try liveDemo(context)
         case .liveDemoMessages: try postLiveMessage(context)
         case .internalPresence: try internalPresence(context)
+        case .game(let id): try gamePage(context, id: id)
+        case .gameMove(let id): try gameMove(context, id: id)
+        case .gameResign(let id): try gameResign(context, id: id)
         }
     }
 

@@ -1,7 +1,8 @@
 import Platform
+
 /// Every page and endpoint of the app. One enum, one exhaustive switch in `App.dispatch`:
 /// a route without a handler does not compile, and every URL in a template comes from `path`.
-public enum Route: Sendable, Equatable, CaseIterable {
+public enum Route: Sendable, Equatable {
     case home
     case login
     case logout
@@ -11,6 +12,9 @@ public enum Route: Sendable, Equatable, CaseIterable {
     case liveDemo
     case liveDemoMessages
     case internalPresence
+    case game(Int64)
+    case gameMove(Int64)
+    case gameResign(Int64)
 
     /// The path this route is served at.
     public var path: String {
@@ -24,21 +28,37 @@ public enum Route: Sendable, Equatable, CaseIterable {
         case .liveDemo: "/live/demo/"
         case .liveDemoMessages: "/live/demo/messages/"
         case .internalPresence: "/internal/presence/"
+        case .game(let id): "/games/\(id)/"
+        case .gameMove(let id): "/games/\(id)/move/"
+        case .gameResign(let id): "/games/\(id)/resign/"
         }
     }
 
     /// Methods the route answers; anything else is a 405 with `Allow`.
     public var methods: [Request.Method] {
         switch self {
-        case .home, .health, .liveDemo: [.GET, .HEAD]
-        case .liveDemoMessages, .internalPresence: [.POST]
+        case .home, .health, .liveDemo, .game: [.GET, .HEAD]
         case .login, .register, .logout: [.GET, .HEAD, .POST]
-        case .validateRegistration: [.POST]
+        case .validateRegistration, .liveDemoMessages, .internalPresence, .gameMove, .gameResign: [.POST]
         }
     }
 
+    private static let fixed: [Route] = [
+        .home, .login, .logout, .register, .validateRegistration, .health, .liveDemo, .liveDemoMessages, .internalPresence,
+    ]
+
     /// The route at `path`, if any.
     public static func match(_ path: String) -> Route? {
-        allCases.first { $0.path == path }
+        if let route = fixed.first(where: { $0.path == path }) { return route }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        // "/games/12/" → ["", "games", "12", ""]; "/games/12/move/" → ["", "games", "12", "move", ""]
+        guard parts.count >= 4, parts[0].isEmpty, parts[1] == "games", parts.last!.isEmpty,
+              let id = Int64(parts[2]), id > 0, parts[2].first != "0", parts[2].allSatisfy(\.isASCII) else { return nil }
+        switch parts.count {
+        case 4: return .game(id)
+        case 5 where parts[3] == "move": return .gameMove(id)
+        case 5 where parts[3] == "resign": return .gameResign(id)
+        default: return nil
+        }
     }
 }

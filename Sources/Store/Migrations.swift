@@ -87,6 +87,19 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("004_moves") { db in
+            // One row per stone; the primary key makes a second stone with the same number impossible.
+            try db.execute(sql: """
+                CREATE TABLE moves (
+                    game_id INTEGER NOT NULL REFERENCES games(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    row INTEGER NOT NULL,
+                    col INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (game_id, number)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 }

@@ -1,0 +1,151 @@
+import Domain
+import Foundation
+import GRDB
+import Platform
+import Store
+
+/// The game page and its moves. A move is checked, stored and published in one transaction, so the
+/// board every player and spectator sees is exactly what was committed.
+extension App {
+    static func gameTopic(_ id: Int64) -> String { "game:\(id)" }
+
+    func gamePage(_ context: RequestContext, id: Int64) throws -> Response {
+        guard let user = context.user else {
+            return .redirect(to: Route.login.path + "?next=" + Route.game(id).path.urlQueryEncoded, for: context.request)
+        }
+        let (record, game, present, latest) = try store.pool.read { db in
+            guard let record = try Store.game(db, id: id) else { throw HTTPError(.notFound, "There is no game \(id).") }
+            return (record, try Self.rebuild(record, Store.moves(db, gameID: id)),
+                    try Store.presentUsers(db, topic: Self.gameTopic(id)), try Outbox.latestID(db))
+        }
+        let role = user.id == record.blackID ? "black" : user.id == record.whiteID ? "white" : "spectator"
+        var values: [String: Any] = [
+            "live": liveSubscription([Self.gameTopic(id)], context, latestID: latest),
+            "game": [
+                "id": id, "black_name": record.blackName, "white_name": record.whiteName,
+                "black_username": record.blackUsername, "white_username": record.whiteUsername,
+                "ruleset": game.ruleset.displayName, "ruleset_summary": game.ruleset.summary, "size": record.boardSize,
+                "role": role, "is_player": role != "spectator", "can_resign": role != "spectator" && !game.status.isOver,
+                "resign_path": Route.gameResign(id).path,
+            ] as [String: Any],
+            "board": BoardView(record: record, game: game).render(oob: false, csrfToken: context.csrfToken),
+            "presence": try presenceFragment(topic: Self.gameTopic(id), users: present).replacingOccurrences(of: " hx-swap-oob=\"true\"", with: ""),
+        ]
+        values["title_detail"] = "\(record.blackName) vs \(record.whiteName)"
+        return try page("pages/game", context, title: "\(record.blackName) vs \(record.whiteName)", values: values)
+    }
+
+    func gameMove(_ context: RequestContext, id: Int64) throws -> Response {
+        guard let user = context.user else { throw HTTPError(.forbidden, "Sign in to play.") }
+        let point = try Self.movePoint(context.form)
+        let expected: Int?
+        if let text = context.form.value("move"), !text.isEmpty {
+            guard let number = Int(text), number > 0 else { throw HTTPError(.badRequest, "The move number must be a positive whole number.") }
+            expected = number
+        } else {
+            expected = nil
+        }
+        let html = try store.publishing { db -> String in
+            var (record, game) = try loadForChange(db, id: id)
+            let stone = try Self.colour(of: user, in: record, game: game)
+            do throws(DomainError) {
+                try game.play(point, as: stone, expectedMoveNumber: expected)
+            } catch {
+                throw Self.httpError(error)
+            }
+            try Store.recordMove(db, gameID: id, number: game.moves.count, row: point.row, col: point.col, result: Self.result(of: game))
+            let html = BoardView(record: record, game: game).render(oob: true, csrfToken: nil)
+            try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
+            return html
+        }
+        return gameChangeAnswer(context, id: id, html: html)
+    }
+
+    func gameResign(_ context: RequestContext, id: Int64) throws -> Response {
+        guard let user = context.user else { throw HTTPError(.forbidden, "Sign in to play.") }
+        let html = try store.publishing { db -> String in
+            var (record, game) = try loadForChange(db, id: id)
+            guard user.id == record.blackID || user.id == record.whiteID else {
+                throw HTTPError(.forbidden, "Only the players can resign this game.")
+            }
+            let stone: Stone = user.id == record.blackID && (user.id != record.whiteID || game.toMove == .black) ? .black : .white
+            do throws(DomainError) { try game.resign(stone) } catch { throw Self.httpError(error) }
+            try Store.finishGame(db, gameID: id, result: Self.result(of: game) ?? "\(stone.opponent.rawValue):resign")
+            let html = BoardView(record: record, game: game).render(oob: true, csrfToken: nil)
+            try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
+            return html
+        }
+        return gameChangeAnswer(context, id: id, html: html)
+    }
+
+    /// htmx and the bridge get the swapped fragments; a plain form post goes back to the page.
+    private func gameChangeAnswer(_ context: RequestContext, id: Int64, html: String) -> Response {
+        if context.bridge != nil || context.request.htmx.isHTMX {
+            return Response.html(html).reswap(.none)
+        }
+        return .redirect(to: Route.game(id).path, for: context.request)
+    }
+
+    private func loadForChange(_ db: Database, id: Int64) throws -> (GameRecord, Game) {
+        guard let record = try Store.game(db, id: id) else { throw HTTPError(.notFound, "There is no game \(id).") }
+        return (record, try Self.rebuild(record, Store.moves(db, gameID: id)))
+    }
+
+    static func rebuild(_ record: GameRecord, _ moves: [StoredMove]) throws -> Game {
+        do throws(DomainError) {
+            let ruleset = try Ruleset(parsing: record.ruleset)
+            var game = try Game(replaying: moves.map { Point(row: $0.row, col: $0.col) }, size: record.boardSize, ruleset: ruleset)
+            if let result = record.result, result.hasSuffix(":resign"), !game.status.isOver {
+                try game.resign(result.hasPrefix("black") ? .white : .black)
+            }
+            return game
+        } catch {
+            // Stored games are only ever written through the same rules; a mismatch is a bug, not bad input.
+            throw StoredGameCorrupt(id: record.id, reason: error.message)
+        }
+    }
+
+    struct StoredGameCorrupt: Error { let id: Int64; let reason: String }
+
+    /// The colour `user` plays; someone playing both sides (a game against oneself) plays whoever is to move.
+    static func colour(of user: User, in record: GameRecord, game: Game) throws -> Stone {
+        switch (user.id == record.blackID, user.id == record.whiteID) {
+        case (true, true): return game.toMove
+        case (true, false): return .black
+        case (false, true): return .white
+        case (false, false): throw HTTPError(.forbidden, "You are watching this game; only its players can move.")
+        }
+    }
+
+    /// `at=ROW,COL` (the board's buttons) or `row` and `col` fields (API clients, the benchmark).
+    static func movePoint(_ form: FormFields) throws -> Point {
+        let row: Int?, col: Int?
+        if let at = form.value("at") {
+            let parts = at.split(separator: ",")
+            row = parts.count == 2 ? Int(parts[0]) : nil
+            col = parts.count == 2 ? Int(parts[1]) : nil
+        } else {
+            row = form.value("row").flatMap { Int($0) }
+            col = form.value("col").flatMap { Int($0) }
+        }
+        guard let row, let col else { throw HTTPError(.badRequest, "Choose a point on the board (row and column).") }
+        return Point(row: row, col: col)
+    }
+
+    /// `black:five`, `white:resign`, `draw:full`, or nil while the game goes on.
+    static func result(of game: Game) -> String? {
+        switch game.status {
+        case .ongoing: nil
+        case .won(let stone, _): "\(stone.rawValue):five"
+        case .draw: "draw:full"
+        case .resigned(let stone): "\(stone.opponent.rawValue):resign"
+        }
+    }
+
+    /// Refusals the player must see: a stale position or a finished game is a conflict (409),
+    /// anything else about the move is unprocessable (422).
+    static func httpError(_ error: DomainError) -> HTTPError {
+        let conflict = error == .positionChanged || error == .gameOver || error.message.hasPrefix("It is ")
+        return HTTPError(conflict ? .conflict : .unprocessableContent, error.message)
+    }
+}

@@ -1,0 +1,76 @@
+import GRDB
+
+/// A game as stored: who plays which colour, under which rules, and how it stands.
+public struct GameRecord: Sendable, Equatable {
+    public let id: Int64
+    public let blackID: Int64
+    public let whiteID: Int64
+    public let blackName: String
+    public let whiteName: String
+    public let blackUsername: String
+    public let whiteUsername: String
+    /// `freestyle`, `standard`, `renju` or `caro` (Domain's `Ruleset` raw values).
+    public let ruleset: String
+    public let boardSize: Int
+    /// `active` or `finished`.
+    public let status: String
+    /// `black`, `white` or `draw` once finished, with how (`five`, `resign`, `full`).
+    public let result: String?
+    public let moveCount: Int
+
+    init(row: Row) {
+        id = row["id"]
+        blackID = row["black_id"]
+        whiteID = row["white_id"]
+        blackName = row["black_name"]
+        whiteName = row["white_name"]
+        blackUsername = row["black_username"]
+        whiteUsername = row["white_username"]
+        ruleset = row["ruleset"]
+        boardSize = row["board_size"]
+        status = row["status"]
+        result = row["result"]
+        moveCount = row["move_count"]
+    }
+}
+
+/// A stored move: its number and where.
+public struct StoredMove: Sendable, Equatable {
+    public let number: Int
+    public let row: Int
+    public let col: Int
+}
+
+public extension Store {
+    static func game(_ db: Database, id: Int64) throws -> GameRecord? {
+        try Row.fetchOne(db, sql: """
+            SELECT games.*, b.display_name AS black_name, w.display_name AS white_name,
+                   b.username AS black_username, w.username AS white_username
+            FROM games JOIN users b ON b.id = games.black_id JOIN users w ON w.id = games.white_id
+            WHERE games.id = ?
+            """, arguments: [id]).map(GameRecord.init)
+    }
+
+    /// The moves of a game in order.
+    static func moves(_ db: Database, gameID: Int64) throws -> [StoredMove] {
+        try Row.fetchAll(db, sql: "SELECT number, row, col FROM moves WHERE game_id = ? ORDER BY number", arguments: [gameID])
+            .map { StoredMove(number: $0[0], row: $0[1], col: $0[2]) }
+    }
+
+    /// Appends a move and updates the game's summary; `result` finishes the game.
+    static func recordMove(_ db: Database, gameID: Int64, number: Int, row: Int, col: Int, result: String?) throws {
+        let now = unixNow()
+        try db.execute(sql: "INSERT INTO moves (game_id, number, row, col, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [gameID, number, row, col, now])
+        try db.execute(sql: """
+            UPDATE games SET move_count = ?, updated_at = ?, status = CASE WHEN ? IS NULL THEN status ELSE 'finished' END,
+            result = COALESCE(?, result) WHERE id = ?
+            """, arguments: [number, now, result, result, gameID])
+    }
+
+    /// Ends a game without a move (resignation).
+    static func finishGame(_ db: Database, gameID: Int64, result: String) throws {
+        try db.execute(sql: "UPDATE games SET status = 'finished', result = ?, updated_at = ? WHERE id = ?",
+                       arguments: [result, unixNow(), gameID])
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import Testing
+@testable import FCGIApp
+@testable import Store
+
+/// Moves through the whole stack: checked, stored and published in one transaction.
+@Suite struct GameHandlerTests {
+    /// Alice (Black) and Bob (White) in game 1, Carol watching.
+    func setUp() throws -> (TestApp, black: String, white: String, spectator: String) {
+        let t = try TestApp()
+        _ = try t.app.store.seedDemo(users: 2, games: 1, password: "unused-password", passwordHash: "x")
+        try t.createUser("carol")
+        return (t, try t.sessionCookie("player1"), try t.sessionCookie("player2"), try t.sessionCookie("carol"))
+    }
+
+    func move(_ t: TestApp, _ cookie: String, _ at: String, number: Int? = nil, htmx: Bool = true) -> Response {
+        var form = [("at", at)]
+        if let number { form.append(("move", String(number))) }
+        return t.post("/games/1/move/", form: form, headers: ["Cookie": cookie] .merging(htmx ? ["HX-Request": "true"] : [:]) { $1 })
+    }
+
+    func notifications(_ t: TestApp) throws -> [Outbox.Notification] { try t.app.store.notifications(after: 0).filter { $0.topic == "game:1" } }
+
+    @Test func routesParseGameIDs() {
+        #expect(Route.match("/games/12/") == .game(12))
+        #expect(Route.match("/games/12/move/") == .gameMove(12))
+        #expect(Route.match("/games/12/resign/") == .gameResign(12))
+        for bad in ["/games/12", "/games/012/", "/games/0/", "/games/-1/", "/games/x/", "/games/12/undo/", "/games/99999999999999999999/"] {
+            #expect(Route.match(bad) == nil, "\(bad)")
+        }
+        #expect(Route.game(7).path == "/games/7/")
+    }
+
+    @Test func thePageShowsTheBoardTheLiveSubscriptionAndWhoYouAre() throws {
+        let (t, black, _, spectator) = try setUp()
+        let page = t.get("/games/1/", headers: ["Cookie": black])
+        #expect(page.status == .ok)
+        #expect(page.text.contains(#"<section class="game" data-you="black">"#))
+        #expect(page.text.contains(#"ws-connect="/ws/?t="#) && page.text.contains(#"<meta name="csrf-token""#))
+        #expect(page.text.components(separatedBy: #"<button class="cell""#).count - 1 == 225)
+        #expect(page.text.contains(#"name="csrf_token""#), "the form works without JavaScript")
+        #expect(page.text.contains("Resign"))
+        let watching = t.get("/games/1/", headers: ["Cookie": spectator])
+        #expect(watching.text.contains(#"data-you="spectator""#) && !watching.text.contains(">Resign<"))
+        #expect(t.get("/games/9/", headers: ["Cookie": black]).status == .notFound)
+        let anonymous = t.get("/games/1/")
+        #expect(anonymous.status == .seeOther && anonymous.header("Location") == "/accounts/login/?next=/games/1/")
+    }
+
+    @Test func aMoveIsStoredPublishedAndAnsweredWithTheFragments() throws {
+        let (t, black, white, _) = try setUp()
+        let answer = move(t, black, "7,7", number: 1)
+        #expect(answer.status == .ok && answer.header("HX-Reswap") == "none")
+        #expect(answer.text.hasPrefix(#"<div id="board" class="board board-15" data-turn="white" data-move="2" hx-swap-oob="true">"#))
+        #expect(answer.text.contains(#"<span class="cell black last" role="img" aria-label="h8 black"></span>"#))
+        #expect(!answer.text.contains("csrf_token"), "a pushed fragment carries nobody's token")
+        let pushed = try notifications(t)
+        #expect(pushed.count == 1 && pushed[0].html == answer.text)
+        let plain = move(t, white, "7,8", number: 2, htmx: false)
+        #expect(plain.status == .seeOther && plain.header("Location") == "/games/1/")
+        let stored = try t.app.store.pool.read { db in try Store.moves(db, gameID: 1) }
+        #expect(stored == [StoredMove(number: 1, row: 7, col: 7), StoredMove(number: 2, row: 7, col: 8)])
+    }
+
+    @Test func refusedMovesSayWhyAndChangeNothing() throws {
+        let (t, black, white, spectator) = try setUp()
+        _ = move(t, black, "7,7", number: 1)
+        let cases: [(Response, HTTPStatus, String)] = [
+            (move(t, black, "6,6"), .conflict, "It is White's turn, not yours."),
+            (move(t, white, "7,7"), .unprocessableContent, "There is already a stone on that point."),
+            (move(t, white, "6,6", number: 1), .conflict, "This position has changed"),
+            (move(t, white, "15,3"), .unprocessableContent, "off the 15×15 board"),
+            (move(t, spectator, "6,6"), .forbidden, "only its players can move"),
+            (move(t, white, "x"), .badRequest, "Choose a point on the board"),
+        ]
+        for (response, status, message) in cases {
+            #expect(response.status == status, "\(message)")
+            #expect(response.text.replacingOccurrences(of: "&#39;", with: "'").contains(message), "\(response.text)")
+            #expect(response.header("HX-Retarget") == "#messages")
+        }
+        #expect(try notifications(t).count == 1, "refused moves publish nothing")
+        #expect(try t.app.store.pool.read { db in try Store.moves(db, gameID: 1) }.count == 1)
+    }
+
+    @Test func fiveInARowFinishesTheGame() throws {
+        let (t, black, white, _) = try setUp()
+        for index in 0..<4 {
+            _ = move(t, black, "7,\(index)")
+            _ = move(t, white, "8,\(index)")
+        }
+        let winning = move(t, black, "7,4")
+        #expect(winning.text.contains(#"data-turn="over""#) && winning.text.contains("Black (Player 1) won with five in a row."))
+        #expect(winning.text.components(separatedBy: " win\"").count - 1 == 5)
+        #expect(move(t, white, "9,9").status == .conflict)
+        let record = try t.app.store.pool.read { db in try Store.game(db, id: 1) }
+        #expect(record?.status == "finished" && record?.result == "black:five" && record?.moveCount == 9)
+    }
+
+    @Test func resigningEndsTheGameForBothPages() throws {
+        let (t, black, white, spectator) = try setUp()
+        #expect(t.post("/games/1/resign/", headers: ["Cookie": spectator, "HX-Request": "true"]).status == .forbidden)
+        let resigned = t.post("/games/1/resign/", headers: ["Cookie": white, "HX-Request": "true"])
+        #expect(resigned.status == .ok && resigned.text.contains("White (Player 2) resigned; Black (Player 1) wins."))
+        #expect(try t.app.store.pool.read { db in try Store.game(db, id: 1) }?.result == "black:resign")
+        let page = t.get("/games/1/", headers: ["Cookie": black])
+        #expect(page.text.contains("resigned") && !page.text.contains(">Resign<"))
+        #expect(move(t, black, "7,7").status == .conflict)
+    }
+}
