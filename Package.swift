@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Domain",
+                "Domain", "Platform",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Platform
 
 /// A wake-up call from writers to the bridge: after a transaction that published notifications
 /// commits, the writer sends one datagram to a unix socket next to the database; the bridge, blocked
@@ -19,13 +20,9 @@ public struct Doorbell: Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var address = Self.address(path)
+        guard let address = UnixSocketAddress(path) else { return }
         var byte: UInt8 = 1
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(fd, &byte, 1, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        _ = address.withSockaddr { sendto(fd, &byte, 1, Int32(MSG_DONTWAIT), $0, $1) }
     }
 
     /// Binds the bell for listening (the bridge). Returns the socket.
@@ -33,10 +30,8 @@ public struct Doorbell: Sendable {
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw DoorbellError("cannot create the doorbell socket") }
-        var address = Self.address(path)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        guard let address = UnixSocketAddress(path) else { close(fd); throw DoorbellError("the doorbell path \(path) is too long") }
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
         guard bound == 0 else { close(fd); throw DoorbellError("cannot bind the doorbell at \(path): \(String(cString: strerror(errno)))") }
         // Writers may run as another user (the web server's); let them ring.
         chmod(path, 0o666)
@@ -50,17 +45,6 @@ public struct Doorbell: Sendable {
         var buffer = [UInt8](repeating: 0, count: 64)
         while recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT)) > 0 {}
         return true
-    }
-
-    static func address(_ path: String) -> sockaddr_un {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8.prefix(raw.count - 1))
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return address
     }
 }
 

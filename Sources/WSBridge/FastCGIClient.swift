@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// A small blocking FastCGI client: the bridge's way into the app's handlers (ws-send, presence).
 /// One connection per request, like nginx without keep-alive; run it off the event loop.
@@ -96,17 +97,9 @@ public struct FastCGIClient: Sendable {
 
     private func connectSocket() throws -> Int32 {
         if address.hasPrefix("/") || !address.contains(":") {
+            guard let unixAddress = UnixSocketAddress(address) else { throw Failure(description: "the app socket path \(address) is too long") }
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_un()
-            addr.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-                let bytes = Array(address.utf8.prefix(raw.count - 1))
-                raw.copyBytes(from: bytes)
-                raw[bytes.count] = 0
-            }
-            let result = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            let result = unixAddress.withSockaddr { connect(fd, $0, $1) }
             guard result == 0 else { close(fd); throw Failure(description: "cannot reach the app at \(address): \(String(cString: strerror(errno)))") }
             return fd
         }

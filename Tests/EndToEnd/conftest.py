@@ -96,3 +96,44 @@ def nginx_site(tmp_path_factory):
     web.stop()
     app.stop()
     shutil.rmtree(web.out_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def chrome():
+    """Factory for headless Chromium drivers (JavaScript on or off); each one, chromedriver and its
+    browser processes included, is stopped afterwards."""
+    import signal
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    support.need("chromium")
+    support.need("chromedriver")
+    drivers = []
+
+    def start(javascript: bool = True) -> webdriver.Chrome:
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1280,900", "--disable-extensions", "--no-first-run"):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        if not javascript:
+            options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        drivers.append(driver)
+        return driver
+
+    yield start
+    for driver in drivers:
+        pid = driver.service.process.pid if driver.service.process else None
+        leftovers = support.descendants(pid) if pid else set()
+        names = {p: support.cmdline(p) for p in leftovers}
+        try:
+            driver.quit()
+        finally:
+            for p in leftovers:
+                if support.pid_alive(p) and support.cmdline(p) == names[p]:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass

@@ -3,13 +3,9 @@ once with JavaScript (htmx paths) and once without (plain form posts)."""
 
 from __future__ import annotations
 
-import os
-import signal
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -25,43 +21,6 @@ WAIT = 20
 @pytest.fixture(scope="module")
 def site(nginx_site):
     return nginx_site
-
-
-@pytest.fixture
-def chrome():
-    """Factory for headless Chromium drivers; each one (chromedriver and its browser) stopped afterwards."""
-    support.need("chromium")
-    support.need("chromedriver")
-    drivers = []
-
-    def start(javascript: bool = True) -> webdriver.Chrome:
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1280,900", "--disable-extensions", "--no-first-run"):
-            options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        if not javascript:
-            options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-        service = Service("/usr/bin/chromedriver")
-        driver = webdriver.Chrome(service=service, options=options)
-        drivers.append(driver)
-        return driver
-
-    yield start
-    for driver in drivers:
-        pid = driver.service.process.pid if driver.service.process else None
-        leftovers = support.descendants(pid) if pid else set()
-        names = {p: support.cmdline(p) for p in leftovers}
-        try:
-            driver.quit()
-        finally:
-            for p in leftovers:
-                if support.pid_alive(p) and support.cmdline(p) == names[p]:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
 
 
 TRANSIENT = ("does not belong to the document", "stale element", "no such element", "Execution context was destroyed",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import os
 import re
 import shutil
 import signal
@@ -622,43 +621,6 @@ def test_autobahn_conformance_cases_pass_against_the_echo_route(tmp_path):
 
 # ---------------------------------------------------------------------------------------------
 # 11. Two browsers
-
-
-@pytest.fixture
-def chrome():
-    """Factory for headless Chromium drivers; each one (chromedriver and its browser) stopped afterwards."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    support.need("chromium")
-    support.need("chromedriver")
-    drivers = []
-
-    def start():
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1280,900", "--disable-extensions", "--no-first-run"):
-            options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        drivers.append(driver)
-        return driver
-
-    yield start
-    for driver in drivers:
-        pid = driver.service.process.pid if driver.service.process else None
-        leftovers = support.descendants(pid) if pid else set()
-        names = {p: support.cmdline(p) for p in leftovers}
-        try:
-            driver.quit()
-        finally:
-            for p in leftovers:
-                if support.pid_alive(p) and support.cmdline(p) == names[p]:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
 
 
 def open_live_demo(driver, site, member: Member) -> None:

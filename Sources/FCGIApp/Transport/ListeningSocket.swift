@@ -40,30 +40,19 @@ public enum ListeningSocket {
 
     private static func openUnix(_ options: Options) throws -> Int32 {
         let path = Config.absolute(options.address)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else { throw ConfigError("socket path \(path) is longer than \(capacity - 1) bytes") }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
+        guard let address = UnixSocketAddress(path) else { throw ConfigError("socket path \(path) is too long for a unix socket") }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: path) {
             // A live server answers on it: refuse to steal its socket. A stale file is removed.
             let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            let connected = address.withSockaddr { connect(probe, $0, $1) }
             close(probe)
             if connected == 0 { throw ConfigError("another server is already listening on \(path)") }
             unlink(path)
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ConfigError("cannot create a socket: \(String(cString: strerror(errno)))") }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
         guard bound == 0 else { close(fd); throw ConfigError("cannot bind \(path): \(String(cString: strerror(errno)))") }
         guard chmod(path, options.mode) == 0 else { throw ConfigError("cannot chmod \(path): \(String(cString: strerror(errno)))") }
         if let owner = options.owner { try chown(path: path, owner: owner) }
