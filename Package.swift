@@ -88,7 +88,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: swiftSettings),
-        .testTarget(name: "WSBridgeTests", dependencies: ["WSBridge", "Store", "Platform", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "WSBridgeTests", dependencies: [
+            "WSBridge", "Store", "Platform",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
         .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp", "Store", "Platform"], exclude: ["__Snapshots__"], swiftSettings: swiftSettings),
     ]

@@ -1,9 +1,13 @@
 import Foundation
+import NIOCore
 import Store
 
-/// Where the hub delivers frames: one open WebSocket. `push` may be called from any thread.
+/// Where the hub delivers frames: one open WebSocket. `push` may be called from any thread;
+/// `deliver` only on the sink's `eventLoop`.
 protocol FrameSink: AnyObject, Sendable {
+    var eventLoop: (any EventLoop)? { get }
     func push(_ frame: SharedFrame)
+    func deliver(_ frame: SharedFrame)
     func requestClose(code: UInt16, reason: String)
 }
 
@@ -84,10 +88,16 @@ final class Hub: @unchecked Sendable {
                 } else {
                     targets = byTopic[notification.topic] ?? []
                 }
+                // One task per event loop for all its connections, not one per connection.
+                var batches: [ObjectIdentifier: (loop: any EventLoop, sinks: [any FrameSink])] = [:]
                 for id in targets {
                     guard let connection = connections[id] else { continue }
                     if let userID = notification.userID, connection.userID != userID { continue }
-                    connection.sink.push(frame)
+                    guard let loop = connection.sink.eventLoop else { continue }
+                    batches[ObjectIdentifier(loop), default: (loop, [])].sinks.append(connection.sink)
+                }
+                for (loop, sinks) in batches.values {
+                    loop.execute { for sink in sinks { sink.deliver(frame) } }
                 }
                 metrics.count(.framesOut, by: targets.count)
                 metrics.observeDispatch(milliseconds: Double(now - notification.createdAt))

@@ -11,7 +11,7 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
     let claims: BridgeServer.Claims
     let handshake: BridgeServer.Handshake
     let id = Random.token(byteCount: 9)
-    private var eventLoop: (any EventLoop)?
+    private(set) var eventLoop: (any EventLoop)?
     // Event-loop state: frames held while the replay is read, the rate limit.
     private var replaying = true
     private var held: [SharedFrame] = []
@@ -92,7 +92,7 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         eventLoop?.execute { [self] in close(code: code, reason: reason) }
     }
 
-    private func deliver(_ frame: SharedFrame) {
+    func deliver(_ frame: SharedFrame) {
         guard !isClosing else { return }
         if replaying {
             held.append(frame)

@@ -100,24 +100,27 @@ struct PerMessageDeflate: Sendable, Equatable {
     }
 }
 
-/// A pushed frame shared by every connection it goes to: the text, and its compressed form made
-/// once per window size on first use.
+/// A pushed frame shared by every connection it goes to: its bytes are made once (and compressed
+/// once per window size on first use), and every connection writes the same buffer.
 final class SharedFrame: @unchecked Sendable {
     let text: String
     /// Commit time of the notification (ms since 1970), for the commit-to-flush histogram; nil for replies.
     let committedAt: Int64?
+    /// The uncompressed payload; ByteBuffer is copy-on-write, so writing it to many channels copies nothing.
+    let payload: ByteBuffer
     private let lock = NSLock()
-    private var compressed: [Int32: [UInt8]] = [:]
+    private var compressed: [Int32: ByteBuffer] = [:]
 
     init(_ text: String, committedAt: Int64? = nil) {
         self.text = text
         self.committedAt = committedAt
+        payload = ByteBuffer(string: text)
     }
 
-    func compressed(windowBits: Int32) -> [UInt8] {
+    func compressed(windowBits: Int32) -> ByteBuffer {
         lock.withLock {
             if let done = compressed[windowBits] { return done }
-            let bytes = PerMessageDeflate.compress(text.utf8, windowBits: windowBits)
+            let bytes = ByteBuffer(bytes: PerMessageDeflate.compress(text.utf8, windowBits: windowBits))
             compressed[windowBits] = bytes
             return bytes
         }

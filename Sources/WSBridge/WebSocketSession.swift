@@ -125,16 +125,10 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     @discardableResult
     func send(shared frame: SharedFrame) -> Bool {
         guard let context, !isClosing else { return false }
-        let wire: WebSocketFrame
-        if let deflate {
-            let bytes = frame.compressed(windowBits: deflate.serverWindowBits)
-            var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-            buffer.writeBytes(bytes)
-            wire = WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: buffer)
+        let wire = if let deflate {
+            WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: frame.compressed(windowBits: deflate.serverWindowBits))
         } else {
-            var buffer = context.channel.allocator.buffer(capacity: frame.text.utf8.count)
-            buffer.writeString(frame.text)
-            wire = WebSocketFrame(fin: true, opcode: .text, data: buffer)
+            WebSocketFrame(fin: true, opcode: .text, data: frame.payload)
         }
         guard let committedAt = frame.committedAt else {
             send(wire)
