@@ -179,12 +179,13 @@ class LivePage:
         return "ws://" + base.split("://", 1)[1] + path
 
 
-def live_page(base_url: str, member: Member) -> LivePage:
-    """GET /live/demo/ as `member` through the web server; its subscription, last id and CSRF token."""
-    response = requests.get(base_url + "/live/demo/", cookies=member.cookies, timeout=30, allow_redirects=False)
+def live_page(base_url: str, member: Member, page_path: str = "/live/demo/") -> LivePage:
+    """GET `page_path` (the live demo page unless told; any page with a ws-connect, such as /games/ID/) as
+    `member` through the web server; its subscription, last id and CSRF token."""
+    response = requests.get(base_url + page_path, cookies=member.cookies, timeout=30, allow_redirects=False)
     assert response.status_code == 200, f"{response.status_code} {response.text[:500]}"
     match = WS_CONNECT.search(response.text)
-    assert match, f"no ws-connect on the live demo page: {response.text[:800]}"
+    assert match, f"no ws-connect on {page_path}: {response.text[:800]}"
     path = html.unescape(match.group(1))
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
     return LivePage(path, query["t"][0], int(query["last"][0]), support.csrf_token(response.text), response.text)

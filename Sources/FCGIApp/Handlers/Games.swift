@@ -28,7 +28,7 @@ extension App {
                 "role": role, "is_player": role != "spectator", "can_resign": role != "spectator" && !game.status.isOver,
                 "resign_path": Route.gameResign(id).path,
             ] as [String: Any],
-            "board": BoardView(record: record, game: game).render(oob: false, csrfToken: context.csrfToken),
+            "board": BoardView(record: record, game: game).renderPage(csrfToken: context.csrfToken),
             "presence": try presenceFragment(topic: Self.gameTopic(id), users: present).replacingOccurrences(of: " hx-swap-oob=\"true\"", with: ""),
         ]
         values["title_detail"] = "\(record.blackName) vs \(record.whiteName)"
@@ -48,13 +48,16 @@ extension App {
         let html = try store.publishing { db -> String in
             var (record, game) = try loadForChange(db, id: id)
             let stone = try Self.colour(of: user, in: record, game: game)
+            if let expected, expected > game.moveNumber, !game.status.isOver {
+                throw HTTPError(.unprocessableContent, "There is no move \(expected) yet; the next move is number \(game.moveNumber).")
+            }
             do throws(DomainError) {
                 try game.play(point, as: stone, expectedMoveNumber: expected)
             } catch {
                 throw Self.httpError(error)
             }
             try Store.recordMove(db, gameID: id, number: game.moves.count, row: point.row, col: point.col, result: Self.result(of: game))
-            let html = BoardView(record: record, game: game).render(oob: true, csrfToken: nil)
+            let html = BoardView(record: record, game: game).render(oob: true)
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
             return html
         }
@@ -71,7 +74,7 @@ extension App {
             let stone: Stone = user.id == record.blackID && (user.id != record.whiteID || game.toMove == .black) ? .black : .white
             do throws(DomainError) { try game.resign(stone) } catch { throw Self.httpError(error) }
             try Store.finishGame(db, gameID: id, result: Self.result(of: game) ?? "\(stone.opponent.rawValue):resign")
-            let html = BoardView(record: record, game: game).render(oob: true, csrfToken: nil)
+            let html = BoardView(record: record, game: game).render(oob: true)
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
             return html
         }

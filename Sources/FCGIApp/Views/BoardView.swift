@@ -8,21 +8,27 @@ struct BoardView {
     let record: GameRecord
     let game: Game
 
-    /// The board, the status line and the move list. With `oob`, each element carries
-    /// `hx-swap-oob` so a pushed frame (or an htmx answer with `HX-Reswap: none`) swaps all three.
-    /// `csrfToken` goes into the form for browsers without JavaScript; never into a pushed frame.
-    func render(oob: Bool, csrfToken: String?) -> String {
+    /// The page's board: the form that posts moves around the swappable `#board`, then the status
+    /// line and the move list. The form stays put when a push replaces `#board`, so a request it
+    /// sent still has its element when the answer comes. `csrfToken` is for browsers without JavaScript.
+    func renderPage(csrfToken: String) -> String {
+        let path = Route.gameMove(record.id).path
+        return "<form id=\"board-form\" class=\"board-form\" method=\"post\" action=\"\(path)\" hx-post=\"\(path)\" hx-swap=\"none\">"
+            + "<input type=\"hidden\" name=\"csrf_token\" value=\"\(csrfToken.htmlEscaped)\">"
+            + render(oob: false, closingForm: true)
+    }
+
+    /// `#board`, the status line and the move list, each with `hx-swap-oob` when `oob`: what a move
+    /// publishes to every page of the game and answers to the mover (with `HX-Reswap: none`).
+    func render(oob: Bool, closingForm: Bool = false) -> String {
         let swap = oob ? " hx-swap-oob=\"true\"" : ""
         let size = game.board.size
-        let path = Route.gameMove(record.id).path
         let over = game.status.isOver
         let turn = over ? "over" : game.toMove.rawValue
         var html = ""
         html.reserveCapacity(size * size * 64 + 2048)
         html += "<div id=\"board\" class=\"board board-\(size)\" data-turn=\"\(turn)\" data-move=\"\(game.moveNumber)\"\(swap)>"
-        html += "<form class=\"board-grid\" method=\"post\" action=\"\(path)\" hx-post=\"\(path)\" hx-swap=\"none\">"
-        html += "<input type=\"hidden\" name=\"move\" value=\"\(game.moveNumber)\">"
-        if let csrfToken { html += "<input type=\"hidden\" name=\"csrf_token\" value=\"\(csrfToken.htmlEscaped)\">" }
+        html += "<input type=\"hidden\" name=\"move\" value=\"\(game.moveNumber)\"><div class=\"board-grid\">"
         let last = game.lastMove?.point
         let winning = Set(game.winningLine)
         var forbidden: [Point: ForbiddenReason] = [:]
@@ -47,7 +53,8 @@ struct BoardView {
                 }
             }
         }
-        html += "</form></div>"
+        html += "</div></div>"
+        if closingForm { html += "</form>" }
         html += "<p id=\"game-status\" class=\"game-status\" role=\"status\"\(swap)>\(statusText.htmlEscaped)</p>"
         html += "<ol id=\"move-list\" class=\"move-list\"\(swap)>"
         for move in game.moves {
