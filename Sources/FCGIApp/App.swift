@@ -97,6 +97,7 @@ public struct App: Sendable {
         case .liveDemo: try liveDemo(context)
         case .liveDemoMessages: try postLiveMessage(context)
         case .internalPresence: try internalPresence(context)
+        case .games: try gameList(context)
         case .game(let id): try gamePage(context, id: id)
         case .gameMove(let id): try gameMove(context, id: id)
         case .gameResign(let id): try gameResign(context, id: id)

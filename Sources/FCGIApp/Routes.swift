@@ -12,6 +12,7 @@ public enum Route: Sendable, Equatable {
     case liveDemo
     case liveDemoMessages
     case internalPresence
+    case games
     case game(Int64)
     case gameMove(Int64)
     case gameResign(Int64)
@@ -28,6 +29,7 @@ public enum Route: Sendable, Equatable {
         case .liveDemo: "/live/demo/"
         case .liveDemoMessages: "/live/demo/messages/"
         case .internalPresence: "/internal/presence/"
+        case .games: "/games/"
         case .game(let id): "/games/\(id)/"
         case .gameMove(let id): "/games/\(id)/move/"
         case .gameResign(let id): "/games/\(id)/resign/"
@@ -37,14 +39,14 @@ public enum Route: Sendable, Equatable {
     /// Methods the route answers; anything else is a 405 with `Allow`.
     public var methods: [Request.Method] {
         switch self {
-        case .home, .health, .liveDemo, .game: [.GET, .HEAD]
+        case .home, .health, .liveDemo, .games, .game: [.GET, .HEAD]
         case .login, .register, .logout: [.GET, .HEAD, .POST]
         case .validateRegistration, .liveDemoMessages, .internalPresence, .gameMove, .gameResign: [.POST]
         }
     }
 
     private static let fixed: [Route] = [
-        .home, .login, .logout, .register, .validateRegistration, .health, .liveDemo, .liveDemoMessages, .internalPresence,
+        .home, .login, .logout, .register, .validateRegistration, .health, .liveDemo, .liveDemoMessages, .internalPresence, .games,
     ]
 
     /// The route at `path`, if any.

@@ -74,3 +74,50 @@ public extension Store {
                        arguments: [result, unixNow(), gameID])
     }
 }
+
+/// Which games a list shows.
+public struct GameFilter: Sendable, Equatable {
+    /// `active`, `finished`, or nil for both.
+    public var status: String?
+    /// A ruleset raw value, or nil for any.
+    public var ruleset: String?
+    /// Part of a player's username or display name, or nil.
+    public var player: String?
+
+    public init(status: String? = nil, ruleset: String? = nil, player: String? = nil) {
+        self.status = status
+        self.ruleset = ruleset
+        self.player = player
+    }
+}
+
+public extension Store {
+    /// One page of games, most recently active first, and how many match in all.
+    func games(_ filter: GameFilter, limit: Int, offset: Int) throws -> (games: [GameRecord], total: Int) {
+        try pool.read { db in
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let status = filter.status { conditions.append("games.status = ?"); arguments.append(status) }
+            if let ruleset = filter.ruleset { conditions.append("games.ruleset = ?"); arguments.append(ruleset) }
+            if let player = filter.player {
+                // LIKE with escaping: a % or _ typed by the user matches itself.
+                let pattern = "%" + player.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+                conditions.append("""
+                    (b.username LIKE ? ESCAPE '\\' OR b.display_name LIKE ? ESCAPE '\\'
+                     OR w.username LIKE ? ESCAPE '\\' OR w.display_name LIKE ? ESCAPE '\\')
+                    """)
+                arguments += [pattern, pattern, pattern, pattern]
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let from = "FROM games JOIN users b ON b.id = games.black_id JOIN users w ON w.id = games.white_id \(whereClause)"
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)) ?? 0
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT games.*, b.display_name AS black_name, w.display_name AS white_name,
+                       b.username AS black_username, w.username AS white_username
+                \(from) ORDER BY games.updated_at DESC, games.id DESC LIMIT ? OFFSET ?
+                """, arguments: StatementArguments(arguments + [limit, offset]))
+            return (rows.map(GameRecord.init), total)
+        }
+    }
+}

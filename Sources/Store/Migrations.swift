@@ -90,6 +90,7 @@ enum Migrations {
         migrator.registerMigration("004_moves") { db in
             // One row per stone; the primary key makes a second stone with the same number impossible.
             try db.execute(sql: """
+                CREATE INDEX games_listing ON games(status, updated_at);
                 CREATE TABLE moves (
                     game_id INTEGER NOT NULL REFERENCES games(id) ON DELETE CASCADE,
                     number INTEGER NOT NULL,

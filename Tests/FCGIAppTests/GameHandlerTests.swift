@@ -108,3 +108,28 @@ import Testing
         #expect(move(t, black, "7,7").status == .conflict)
     }
 }
+
+@Suite struct GameListTests {
+    @Test func filtersAndPagesLiveInTheURL() throws {
+        let t = try TestApp()
+        _ = try t.app.store.seedDemo(users: 50, games: 25, password: "unused-password", passwordHash: "x")
+        try t.app.store.pool.write { db in
+            try db.execute(sql: "UPDATE games SET ruleset = 'renju' WHERE id <= 3")
+            try db.execute(sql: "UPDATE games SET status = 'finished', result = 'black:five' WHERE id = 1")
+        }
+        let first = t.get("/games/")
+        #expect(first.status == .ok && first.header("Vary") == "HX-Request")
+        #expect(first.text.contains("24 game(s) · page 1 of 2"), "active games by default")
+        #expect(first.text.contains(#"href="/games/?status=active&amp;ruleset=any&amp;page=2""#))
+        let fragment = t.get("/games/?status=active&ruleset=any&page=2", headers: ["HX-Request": "true"])
+        #expect(fragment.text.hasPrefix(#"<div id="games-results""#) && fragment.text.contains("page 2 of 2"))
+        let renju = t.get("/games/?status=all&ruleset=renju")
+        #expect(renju.text.contains("3 game(s)") && renju.text.contains("Player 1 won"))
+        let player = t.get("/games/?status=all&ruleset=any&player=player50")
+        #expect(player.text.contains("with “player50”") && player.text.contains("1 game(s)"))
+        #expect(t.get("/games/?status=all&player=%25").text.contains("0 game(s)"), "a % matches itself, not everything")
+        for bad in ["?status=won", "?ruleset=chess", "?page=0", "?page=x", "?player=" + String(repeating: "a", count: 41)] {
+            #expect(t.get("/games/" + bad).status == .badRequest, "\(bad)")
+        }
+    }
+}

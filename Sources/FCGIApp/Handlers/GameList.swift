@@ -1,0 +1,68 @@
+import Domain
+import Foundation
+import Platform
+import Store
+
+/// `/games/`: every game, filtered by status, ruleset and player, a page at a time. The filters and
+/// the page live in the URL (htmx pushes it), so reload, back and forward show the same list.
+extension App {
+    static let gamesPerPage = 20
+
+    func gameList(_ context: RequestContext) throws -> Response {
+        let query = context.request.query
+        let status = query.value("status") ?? "active"
+        guard ["active", "finished", "all"].contains(status) else {
+            throw HTTPError(.badRequest, "The status filter is active, finished or all.")
+        }
+        let ruleset = query.value("ruleset") ?? "any"
+        guard ruleset == "any" || Ruleset(rawValue: ruleset) != nil else {
+            throw HTTPError(.badRequest, "The ruleset filter is any, freestyle, standard, renju or caro.")
+        }
+        let player = (query.value("player") ?? "").trimmingWhitespace()
+        guard player.count <= 40 else { throw HTTPError(.badRequest, "The player filter has at most 40 characters.") }
+        let pageText = query.value("page") ?? "1"
+        guard let pageNumber = Int(pageText), (1...10_000).contains(pageNumber) else { throw HTTPError(.badRequest, "The page is a number from 1.") }
+
+        let filter = GameFilter(status: status == "all" ? nil : status, ruleset: ruleset == "any" ? nil : ruleset,
+                                player: player.isEmpty ? nil : player)
+        let (games, total) = try store.games(filter, limit: Self.gamesPerPage, offset: (pageNumber - 1) * Self.gamesPerPage)
+        let pages = max(1, (total + Self.gamesPerPage - 1) / Self.gamesPerPage)
+        func link(page: Int) -> String {
+            var items = ["status=\(status)", "ruleset=\(ruleset)"]
+            if !player.isEmpty { items.append("player=\(player.urlQueryEncoded)") }
+            items.append("page=\(page)")
+            return Route.games.path + "?" + items.joined(separator: "&")
+        }
+        let values: [String: Any] = [
+            "games": games.map { record -> [String: Any] in
+                [
+                    "path": Route.game(record.id).path, "id": record.id,
+                    "black_name": record.blackName, "white_name": record.whiteName,
+                    "ruleset": (Ruleset(rawValue: record.ruleset)?.displayName ?? record.ruleset), "size": record.boardSize,
+                    "moves": record.moveCount, "outcome": Self.outcomeText(record),
+                ]
+            },
+            "total": total, "page": pageNumber, "pages": pages, "player": player, "has_player": !player.isEmpty, "has_games": !games.isEmpty,
+            "statuses": ["active", "finished", "all"].map { ["value": $0, "label": $0.capitalized, "selected": $0 == status] },
+            "rulesets": (["any"] + Ruleset.allCases.map(\.rawValue)).map {
+                ["value": $0, "label": $0 == "any" ? "Any ruleset" : Ruleset(rawValue: $0)!.displayName, "selected": $0 == ruleset]
+            },
+            "previous": pageNumber > 1 ? link(page: pageNumber - 1) : false,
+            "next": pageNumber < pages ? link(page: pageNumber + 1) : false,
+        ]
+        return try page("pages/games", context, title: "Games", values: values, fragment: "partials/games_results")
+    }
+
+    static func outcomeText(_ record: GameRecord) -> String {
+        guard let result = record.result else { return record.moveCount.isMultiple(of: 2) ? "Black to play" : "White to play" }
+        let parts = result.split(separator: ":")
+        switch (parts.first, parts.last) {
+        case ("draw", _): return "Draw"
+        case ("black", "resign"): return "\(record.blackName) won (resignation)"
+        case ("white", "resign"): return "\(record.whiteName) won (resignation)"
+        case ("black", _): return "\(record.blackName) won"
+        case ("white", _): return "\(record.whiteName) won"
+        default: return "Finished"
+        }
+    }
+}
