@@ -65,7 +65,9 @@ extension App {
         let event: PresenceEvent
         switch context.field("event") {
         case "join":
-            let topics = context.field("topics").split(separator: ",").map(String.init).filter(SubscriptionToken.isValidTopic)
+            // A user's own topic has no "who is here".
+            let topics = context.field("topics").split(separator: ",").map(String.init)
+                .filter { SubscriptionToken.isValidTopic($0) && !$0.hasPrefix("user:") }
             event = .join(connection: connection, userID: Int64(context.field("user")), topics: topics)
         case "leave": event = .leave(connection: connection)
         case "reset": event = .reset

@@ -13,6 +13,13 @@ public enum Route: Sendable, Equatable {
     case liveDemoMessages
     case internalPresence
     case games
+    case friends
+    case friendSearch
+    case friendRequest
+    case friendRespond(Int64)
+    case friendRemove(Int64)
+    case challenges
+    case challengeRespond(Int64)
     case game(Int64)
     case gameMove(Int64)
     case gameResign(Int64)
@@ -30,6 +37,13 @@ public enum Route: Sendable, Equatable {
         case .liveDemoMessages: "/live/demo/messages/"
         case .internalPresence: "/internal/presence/"
         case .games: "/games/"
+        case .friends: "/friends/"
+        case .friendSearch: "/friends/search/"
+        case .friendRequest: "/friends/request/"
+        case .friendRespond(let id): "/friends/\(id)/respond/"
+        case .friendRemove(let id): "/friends/\(id)/remove/"
+        case .challenges: "/challenges/"
+        case .challengeRespond(let id): "/challenges/\(id)/respond/"
         case .game(let id): "/games/\(id)/"
         case .gameMove(let id): "/games/\(id)/move/"
         case .gameResign(let id): "/games/\(id)/resign/"
@@ -39,14 +53,16 @@ public enum Route: Sendable, Equatable {
     /// Methods the route answers; anything else is a 405 with `Allow`.
     public var methods: [Request.Method] {
         switch self {
-        case .home, .health, .liveDemo, .games, .game: [.GET, .HEAD]
-        case .login, .register, .logout: [.GET, .HEAD, .POST]
-        case .validateRegistration, .liveDemoMessages, .internalPresence, .gameMove, .gameResign: [.POST]
+        case .home, .health, .liveDemo, .games, .game, .friends, .friendSearch: [.GET, .HEAD]
+        case .login, .register, .logout, .challenges: [.GET, .HEAD, .POST]
+        case .validateRegistration, .liveDemoMessages, .internalPresence, .gameMove, .gameResign, .friendRequest, .friendRespond,
+             .friendRemove, .challengeRespond: [.POST]
         }
     }
 
     private static let fixed: [Route] = [
         .home, .login, .logout, .register, .validateRegistration, .health, .liveDemo, .liveDemoMessages, .internalPresence, .games,
+        .friends, .friendSearch, .friendRequest, .challenges,
     ]
 
     /// The route at `path`, if any.
@@ -54,12 +70,15 @@ public enum Route: Sendable, Equatable {
         if let route = fixed.first(where: { $0.path == path }) { return route }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         // "/games/12/" → ["", "games", "12", ""]; "/games/12/move/" → ["", "games", "12", "move", ""]
-        guard parts.count >= 4, parts[0].isEmpty, parts[1] == "games", parts.last!.isEmpty,
+        guard parts.count >= 4, parts[0].isEmpty, parts.last!.isEmpty,
               let id = Int64(parts[2]), id > 0, parts[2].first != "0", parts[2].allSatisfy(\.isASCII) else { return nil }
-        switch parts.count {
-        case 4: return .game(id)
-        case 5 where parts[3] == "move": return .gameMove(id)
-        case 5 where parts[3] == "resign": return .gameResign(id)
+        switch (parts[1], parts.count, parts.count == 5 ? parts[3] : "") {
+        case ("games", 4, _): return .game(id)
+        case ("games", 5, "move"): return .gameMove(id)
+        case ("games", 5, "resign"): return .gameResign(id)
+        case ("friends", 5, "respond"): return .friendRespond(id)
+        case ("friends", 5, "remove"): return .friendRemove(id)
+        case ("challenges", 5, "respond"): return .challengeRespond(id)
         default: return nil
         }
     }

@@ -69,6 +69,8 @@ public extension Store {
         }
     }
 
+    static func userByID(_ db: Database, _ id: Int64) throws -> User? { try user(db, id: id) }
+
     private static func user(_ db: Database, id: Int64) throws -> User? {
         try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(User.init)
     }

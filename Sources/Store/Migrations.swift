@@ -101,6 +101,37 @@ enum Migrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("005_friends_challenges") { db in
+            // One row per pair of users (low id first), whoever asked.
+            try db.execute(sql: """
+                CREATE TABLE friendships (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_low INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    user_high INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    requester_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'declined')),
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (user_low, user_high),
+                    CHECK (user_low < user_high)
+                );
+                CREATE INDEX friendships_high ON friendships(user_high, status);
+                CREATE TABLE challenges (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    from_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    to_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    ruleset TEXT NOT NULL,
+                    board_size INTEGER NOT NULL,
+                    colour TEXT NOT NULL CHECK (colour IN ('black', 'white', 'random')),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled')),
+                    game_id INTEGER REFERENCES games(id),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX challenges_to ON challenges(to_id, status);
+                CREATE INDEX challenges_from ON challenges(from_id, status);
+                """)
+        }
         return migrator
     }()
 }

@@ -218,7 +218,9 @@ def test_a_move_is_answered_with_fragments_and_pushed_to_both_players_and_a_spec
     assert len(buttons(page.html)) == 225 and not stones(page.html)
     assert status_text(page.html) == "Black (Player 1) to play · move 1"
     token_payload = base64.urlsafe_b64decode(page.token.split(".")[0] + "==").decode()
-    assert token_payload.endswith(f"|game:{game_id}"), token_payload
+    # The page listens to its game and to the viewer's own topic (toasts, challenges).
+    assert token_payload.split("|")[2].split(",")[0] == f"game:{game_id}", token_payload
+    assert token_payload.split("|")[2].split(",")[1].startswith("user:"), token_payload
 
     async def scenario():
         async with ClientPool(site.base_url) as pool:

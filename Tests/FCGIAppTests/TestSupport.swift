@@ -80,6 +80,7 @@ func assertSnapshot(_ response: Response, named name: String, sourceLocation: So
     text = text.replacing(try! Regex("[A-Za-z0-9_-]{43}"), with: "<token>")
         .replacing(try! Regex("v=[A-Za-z0-9_-]{8}\""), with: "v=<asset>\"")
         .replacing(try! Regex("reference [A-Za-z0-9_-]{8}"), with: "reference <request-id>")
+        .replacing(try! Regex("/ws/\\?t=[A-Za-z0-9_.-]+"), with: "/ws/?t=<subscription>")
     let directory = repositoryRoot + "/Tests/FCGIAppTests/__Snapshots__"
     let path = directory + "/\(name).txt"
     if ProcessInfo.processInfo.environment["SNAPSHOT_RECORD"] == "1" {

@@ -2,6 +2,7 @@
 // - remembers the id of the last pushed notification (each frame starts with <!--n:ID-->) and
 //   reconnects with it, so the bridge replays exactly what this page missed;
 // - reloads the main region when the bridge says part of the gap is gone;
+// - follows a pushed navigation (an accepted challenge takes the challenger into the game);
 // - shows the offline banner while the socket is down.
 (function () {
   "use strict";
@@ -22,6 +23,11 @@
   document.addEventListener("htmx:wsAfterMessage", function (event) {
     if (/^<!--n:\d+--><div id="live-reload"/.test(event.detail.message)) {
       htmx.ajax("GET", location.href, { target: "#main", select: "#main", swap: "outerHTML" });
+    }
+    // A pushed invitation to go somewhere (an accepted challenge opens the new game).
+    var navigate = document.getElementById("live-navigate");
+    if (navigate && navigate.dataset.href && navigate.dataset.href.charAt(0) === "/") {
+      location.assign(navigate.dataset.href);
     }
   });
 

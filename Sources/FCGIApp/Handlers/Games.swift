@@ -20,7 +20,6 @@ extension App {
         }
         let role = user.id == record.blackID ? "black" : user.id == record.whiteID ? "white" : "spectator"
         var values: [String: Any] = [
-            "live": liveSubscription([Self.gameTopic(id)], context, latestID: latest),
             "game": [
                 "id": id, "black_name": record.blackName, "white_name": record.whiteName,
                 "black_username": record.blackUsername, "white_username": record.whiteUsername,
@@ -32,7 +31,8 @@ extension App {
             "presence": try presenceFragment(topic: Self.gameTopic(id), users: present).replacingOccurrences(of: " hx-swap-oob=\"true\"", with: ""),
         ]
         values["title_detail"] = "\(record.blackName) vs \(record.whiteName)"
-        return try page("pages/game", context, title: "\(record.blackName) vs \(record.whiteName)", values: values)
+        return try page("pages/game", context, title: "\(record.blackName) vs \(record.whiteName)", values: values,
+                        topics: [Self.gameTopic(id)], latestID: latest)
     }
 
     func gameMove(_ context: RequestContext, id: Int64) throws -> Response {

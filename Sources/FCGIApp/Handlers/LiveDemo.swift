@@ -16,10 +16,9 @@ extension App {
             (try Store.recentLiveMessages(db), try Store.presentUsers(db, topic: Self.liveDemoTopic), try Outbox.latestID(db))
         }
         return try page("pages/live_demo", context, title: "Live demo", values: [
-            "live": liveSubscription([Self.liveDemoTopic], context, latestID: latest),
             "messages": messages.map(messageValues),
             "presence": try presenceFragment(topic: Self.liveDemoTopic, users: present).replacingOccurrences(of: " hx-swap-oob=\"true\"", with: ""),
-        ])
+        ], topics: [Self.liveDemoTopic], latestID: latest)
     }
 
     func postLiveMessage(_ context: RequestContext) throws -> Response {

@@ -5,13 +5,22 @@ import Store
 extension App {
     /// Renders a page in the base layout; with `fragment`, an htmx request (not boosted, not a
     /// history restore) gets just that fragment, and the answer varies on `HX-Request`.
+    /// A signed-in user's page listens to their own topic (toasts, challenges) and to `topics`;
+    /// `latestID` is the newest notification read with the page's data (else read now).
     func page(_ template: String, _ context: RequestContext, title: String, values: [String: Any] = [:],
-              fragment: String? = nil, status: HTTPStatus = .ok) throws -> Response {
+              fragment: String? = nil, status: HTTPStatus = .ok, topics: [String] = [], latestID: Int64? = nil) throws -> Response {
+        var values = values
+        let allTopics = topics + (context.user.map { [Self.userTopic($0.id)] } ?? [])
+        if !allTopics.isEmpty, !(fragment != nil && context.request.htmx.wantsPartial) {
+            values["live"] = liveSubscription(allTopics, context, latestID: try latestID ?? store.latestNotificationID())
+        }
         let all = views.layoutContext(context, title: title, extra: values)
         guard let fragment else { return Response.html(try views.render(template, all), status: status) }
         let name = context.request.htmx.wantsPartial ? fragment : template
         return Response.html(try views.render(name, all), status: status).varyOnHTMX()
     }
+
+    static func userTopic(_ id: Int64) -> String { "user:\(id)" }
 
     func home(_ context: RequestContext) throws -> Response {
         try page("pages/home", context, title: context.user == nil ? "Gomoku" : "Welcome, \(context.user!.displayName)")

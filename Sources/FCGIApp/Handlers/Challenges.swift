@@ -1,0 +1,114 @@
+import Domain
+import Foundation
+import GRDB
+import Platform
+import Store
+
+/// Challenges: a friend is invited to a game (ruleset, size, colour); accepting creates the game
+/// and takes both players into it — the challenger's pages are sent there by a pushed fragment.
+extension App {
+    static let challengeLifetime: Int64 = 24 * 3600
+
+    func challengesPage(_ context: RequestContext) throws -> Response {
+        if context.request.method == .POST { return try createChallenge(context, user: try requireUser(context)) }
+        guard let user = context.user else { return signInFirst(context) }
+        let (values, latest) = try store.pool.read { db in (try challengeValues(db, for: user), try Outbox.latestID(db)) }
+        var all = values
+        all["opponent"] = context.request.query.value("opponent") ?? ""
+        return try page("pages/challenges", context, title: "Challenges", values: all, latestID: latest)
+    }
+
+    private func createChallenge(_ context: RequestContext, user: User) throws -> Response {
+        let username = context.field("opponent").trimmingWhitespace()
+        let ruleset: Ruleset
+        do { ruleset = try Ruleset(parsing: context.field("ruleset")) } catch { throw HTTPError(.unprocessableContent, error.message) }
+        guard let size = Int(context.field("size")), Board.supportedSizes.contains(size) else {
+            throw HTTPError(.unprocessableContent, "Choose a 15×15 or 19×19 board.")
+        }
+        let colour = context.field("colour")
+        guard ["black", "white", "random"].contains(colour) else { throw HTTPError(.unprocessableContent, "Choose Black, White or random.") }
+        guard let opponent = try store.user(username: username) else { throw HTTPError(.notFound, "There is no player called \(username.prefix(40)).") }
+        try store.publishing { db in
+            guard let friendship = try Store.friendship(db, between: user.id, and: opponent.id), friendship["status"] == "accepted" else {
+                throw HTTPError(.forbidden, "You can challenge your friends only; \(opponent.displayName) is not one yet.")
+            }
+            let challenge = try Store.createChallenge(db, from: user.id, to: opponent.id, ruleset: ruleset.rawValue, boardSize: size,
+                                                      colour: colour, lifetime: Self.challengeLifetime)
+            try publishChallenges(db, to: opponent, toast: "\(user.displayName) challenges you to \(ruleset.displayName) on \(size)×\(size).")
+            _ = challenge
+        }
+        return try socialAnswer(context, redirect: Route.challenges.path, message: "Challenge sent to \(opponent.displayName).")
+    }
+
+    func challengeRespond(_ context: RequestContext, id: Int64) throws -> Response {
+        let user = try requireUser(context)
+        let answer = context.field("answer")
+        guard ["accept", "decline", "cancel"].contains(answer) else { throw HTTPError(.badRequest, "Answer accept, decline or cancel.") }
+        let gameID = try store.publishing { db -> Int64? in
+            guard let challenge = try Store.challenge(db, id: id), challenge.toID == user.id || challenge.fromID == user.id else {
+                throw HTTPError(.notFound, "There is no such challenge.")
+            }
+            guard challenge.status == "pending", challenge.expiresAt > unixNow() else {
+                throw HTTPError(.conflict, "This challenge is no longer open.")
+            }
+            let mine = challenge.fromID == user.id
+            guard mine == (answer == "cancel") else {
+                throw HTTPError(.forbidden, mine ? "You sent this challenge; you can only cancel it." : "Only the challenger can cancel a challenge.")
+            }
+            guard let challenger = try Store.userByID(db, challenge.fromID), let challenged = try Store.userByID(db, challenge.toID) else {
+                throw HTTPError(.notFound, "That player no longer exists.")
+            }
+            switch answer {
+            case "accept":
+                let challengerBlack = challenge.colour == "black" || (challenge.colour == "random" && Bool.random())
+                let game = try Store.createGame(db, blackID: challengerBlack ? challenger.id : challenged.id,
+                                                whiteID: challengerBlack ? challenged.id : challenger.id,
+                                                ruleset: challenge.ruleset, boardSize: challenge.boardSize)
+                try Store.setChallengeStatus(db, id: id, status: "accepted", gameID: game)
+                // The challenger's open pages go straight to the new game.
+                try publishChallenges(db, to: challenger, toast: "\(challenged.displayName) accepted your challenge.",
+                                      navigate: Route.game(game).path)
+                return game
+            case "decline":
+                try Store.setChallengeStatus(db, id: id, status: "declined")
+                try publishChallenges(db, to: challenger, toast: "\(challenged.displayName) declined your challenge.")
+                return nil
+            default:
+                try Store.setChallengeStatus(db, id: id, status: "cancelled")
+                try publishChallenges(db, to: challenged, toast: nil)
+                return nil
+            }
+        }
+        if let gameID { return .redirect(to: Route.game(gameID).path, for: context.request) }
+        return try socialAnswer(context, redirect: Route.challenges.path, message: answer == "decline" ? "Challenge declined." : "Challenge cancelled.")
+    }
+
+    func challengeValues(_ db: Database, for user: User) throws -> [String: Any] {
+        let (received, sent) = try Store.openChallenges(db, of: user.id)
+        let friends = try Store.friendships(db, of: user.id).filter { $0.status == "accepted" }
+        func entry(_ challenge: Challenge) -> [String: Any] {
+            let ruleset = Ruleset(rawValue: challenge.ruleset)?.displayName ?? challenge.ruleset
+            let colour = challenge.colour == "random" ? "random colours" : "\(challenge.fromName) plays \(challenge.colour)"
+            return ["id": challenge.id, "from_name": challenge.fromName, "to_name": challenge.toName,
+                    "terms": "\(ruleset), \(challenge.boardSize)×\(challenge.boardSize), \(colour)",
+                    "respond_path": Route.challengeRespond(challenge.id).path]
+        }
+        return [
+            "received": received.map(entry), "sent": sent.map(entry),
+            "has_received": !received.isEmpty, "has_sent": !sent.isEmpty,
+            "friends": friends.map { ["username": $0.other.username, "display_name": $0.other.displayName] },
+            "has_friends": !friends.isEmpty,
+            "rulesets": Ruleset.allCases.map { ["value": $0.rawValue, "label": $0.displayName] },
+        ]
+    }
+
+    private func publishChallenges(_ db: Database, to user: User, toast: String?, navigate: String? = nil) throws {
+        var values = try challengeValues(db, for: user)
+        values["oob"] = true
+        values["routes"] = views.routePaths
+        var html = try views.render("partials/challenge_lists", values)
+        if let toast { html += try views.render("partials/toast", ["message": toast, "link": Route.challenges.path, "link_text": "Challenges"]) }
+        if let navigate { html += "<div id=\"live-navigate\" hx-swap-oob=\"true\" data-href=\"\(navigate.htmlEscaped)\" hidden></div>" }
+        try Outbox.publish(db, topic: Self.userTopic(user.id), html: html, toUser: user.id)
+    }
+}
