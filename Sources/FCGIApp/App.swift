@@ -97,6 +97,7 @@ public struct App: Sendable {
         case .liveDemo: try liveDemo(context)
         case .liveDemoMessages: try postLiveMessage(context)
         case .internalPresence: try internalPresence(context)
+        case .dashboard: try dashboard(context)
         case .games: try gameList(context)
         case .friends: try friendsPage(context)
         case .friendSearch: try friendSearch(context)

@@ -42,6 +42,9 @@ extension App {
         LiveSubscription(topics: topics, user: context.user, latestID: latestID, secret: config.secret).templateValues
     }
 
+    /// Topics whose pages show who is here (a game, the demo); a user's private panels do not.
+    static func showsPresence(_ topic: String) -> Bool { topic.hasPrefix("game:") || topic == liveDemoTopic }
+
     /// "Who is here" for any topic: the presence partial, swapped out of band by its id.
     func presenceFragment(topic: String, users: [User]) throws -> String {
         try views.render("partials/presence", [
@@ -65,9 +68,7 @@ extension App {
         let event: PresenceEvent
         switch context.field("event") {
         case "join":
-            // A user's own topic has no "who is here".
-            let topics = context.field("topics").split(separator: ",").map(String.init)
-                .filter { SubscriptionToken.isValidTopic($0) && !$0.hasPrefix("user:") }
+            let topics = context.field("topics").split(separator: ",").map(String.init).filter(SubscriptionToken.isValidTopic)
             event = .join(connection: connection, userID: Int64(context.field("user")), topics: topics)
         case "leave": event = .leave(connection: connection)
         case "reset": event = .reset
@@ -75,7 +76,12 @@ extension App {
         }
         try store.publishing { db in
             for topic in try Store.applyPresence(db, event: event) {
-                try Outbox.publish(db, topic: topic, html: presenceFragment(topic: topic, users: Store.presentUsers(db, topic: topic)))
+                if topic.hasPrefix("user:") {
+                    // A user's own topic has no "who is here": it says whether they are online, to their friends.
+                    if let id = Int64(topic.dropFirst(5)) { try publishDashboardFriends(db, around: id) }
+                } else if Self.showsPresence(topic) {
+                    try Outbox.publish(db, topic: topic, html: presenceFragment(topic: topic, users: Store.presentUsers(db, topic: topic)))
+                }
             }
         }
         return Response(status: .noContent)

@@ -12,6 +12,7 @@ public enum Route: Sendable, Equatable {
     case liveDemo
     case liveDemoMessages
     case internalPresence
+    case dashboard
     case games
     case friends
     case friendSearch
@@ -36,6 +37,7 @@ public enum Route: Sendable, Equatable {
         case .liveDemo: "/live/demo/"
         case .liveDemoMessages: "/live/demo/messages/"
         case .internalPresence: "/internal/presence/"
+        case .dashboard: "/dashboard/"
         case .games: "/games/"
         case .friends: "/friends/"
         case .friendSearch: "/friends/search/"
@@ -53,7 +55,7 @@ public enum Route: Sendable, Equatable {
     /// Methods the route answers; anything else is a 405 with `Allow`.
     public var methods: [Request.Method] {
         switch self {
-        case .home, .health, .liveDemo, .games, .game, .friends, .friendSearch: [.GET, .HEAD]
+        case .home, .health, .liveDemo, .dashboard, .games, .game, .friends, .friendSearch: [.GET, .HEAD]
         case .login, .register, .logout, .challenges: [.GET, .HEAD, .POST]
         case .validateRegistration, .liveDemoMessages, .internalPresence, .gameMove, .gameResign, .friendRequest, .friendRespond,
              .friendRemove, .challengeRespond: [.POST]
@@ -61,7 +63,7 @@ public enum Route: Sendable, Equatable {
     }
 
     private static let fixed: [Route] = [
-        .home, .login, .logout, .register, .validateRegistration, .health, .liveDemo, .liveDemoMessages, .internalPresence, .games,
+        .home, .login, .logout, .register, .validateRegistration, .health, .liveDemo, .liveDemoMessages, .internalPresence, .dashboard, .games,
         .friends, .friendSearch, .friendRequest, .challenges,
     ]
 

@@ -121,3 +121,23 @@ public extension Store {
         }
     }
 }
+
+public extension Store {
+    /// A player's games in progress, most recently moved first.
+    static func activeGames(_ db: Database, of userID: Int64, limit: Int = 50) throws -> [GameRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT games.*, b.display_name AS black_name, w.display_name AS white_name,
+                   b.username AS black_username, w.username AS white_username
+            FROM games JOIN users b ON b.id = games.black_id JOIN users w ON w.id = games.white_id
+            WHERE (games.black_id = ? OR games.white_id = ?) AND games.status = 'active'
+            ORDER BY games.updated_at DESC, games.id DESC LIMIT ?
+            """, arguments: [userID, userID, limit]).map(GameRecord.init)
+    }
+}
+
+public extension GameRecord {
+    /// Whether `userID` is to move (Black moves when the count of moves is even).
+    func isTurn(of userID: Int64) -> Bool {
+        status == "active" && (moveCount.isMultiple(of: 2) ? blackID == userID : whiteID == userID)
+    }
+}

@@ -80,3 +80,11 @@ public extension Store {
             """, arguments: [limit]).map { LiveMessage(id: $0[0], author: $0[1], body: $0[2]) }
     }
 }
+
+public extension Store {
+    /// Whether any page of the user is open (each signed-in page listens to `user:<id>`).
+    static func isOnline(_ db: Database, userID: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ? AND user_id = ?)",
+                          arguments: ["user:\(userID)", userID]) ?? false
+    }
+}

@@ -13,9 +13,10 @@ import Testing
         return (t, try t.sessionCookie("alice"), try t.sessionCookie("bob"), try t.sessionCookie("carol"))
     }
 
+    /// Everything pushed to `username` alone, as "topic html".
     func pushed(_ t: TestApp, to username: String) throws -> [String] {
         let id = try t.app.store.user(username: username)!.id
-        return try t.app.store.notifications(after: 0).filter { $0.topic == "user:\(id)" && $0.userID == id }.map(\.html)
+        return try t.app.store.notifications(after: 0).filter { $0.userID == id }.map { "\($0.topic) \($0.html)" }
     }
 
     @Test func searchRequestAcceptAndRemove() throws {
@@ -26,8 +27,11 @@ import Testing
 
         let asked = t.post("/friends/request/", form: [("username", "bob")], headers: ["Cookie": alice, "HX-Request": "true"])
         #expect(asked.status == .ok && asked.text.contains("Friend request sent to Bob.") && asked.header("HX-Trigger") == #"{"social-changed":null}"#)
+        let bobID = try t.app.store.user(username: "bob")!.id
         let toBob = try pushed(t, to: "bob")
-        #expect(toBob.count == 1 && toBob[0].contains("Alice wants to be your friend.") && toBob[0].contains(#"id="friend-lists""#))
+        #expect(toBob.contains { $0.hasPrefix("user:\(bobID) ") && $0.contains("Alice wants to be your friend.") })
+        #expect(toBob.contains { $0.hasPrefix("friends:\(bobID) ") && $0.contains(#"id="friend-lists""#) })
+        #expect(toBob.contains { $0.hasPrefix("dashboard:\(bobID) ") && $0.contains(#"id="dashboard-friends""#) })
         #expect(t.post("/friends/request/", form: [("username", "bob")], headers: ["Cookie": alice]).status == .conflict)
         #expect(t.post("/friends/request/", form: [("username", "alice")], headers: ["Cookie": alice]).status == .unprocessableContent)
         #expect(t.post("/friends/request/", form: [("username", "nobody")], headers: ["Cookie": alice]).status == .notFound)
@@ -68,7 +72,13 @@ import Testing
         #expect(accepted.status == .ok && accepted.header("HX-Redirect") == "/games/1/")
         let game = try t.app.store.pool.read { db in try Store.game(db, id: 1) }
         #expect(game?.whiteUsername == "alice" && game?.blackUsername == "bob" && game?.ruleset == "renju")
-        #expect(try pushed(t, to: "alice").last?.contains(#"<div id="live-navigate" hx-swap-oob="true" data-href="/games/1/" hidden>"#) == true)
+        #expect(try pushed(t, to: "alice").contains { $0.hasPrefix("user:") && $0.contains(#"<div id="live-navigate" hx-swap-oob="true" data-href="/games/1/" hidden>"#) })
+        let dashboard = t.get("/dashboard/", headers: ["Cookie": bob])
+        #expect(dashboard.text.contains("#1 against Alice") && dashboard.text.contains("you play black"))
+        #expect(dashboard.text.contains("No game is waiting for you.") == false, "Bob is Black: his turn")
+        #expect(t.get("/dashboard/", headers: ["Cookie": alice]).text.contains("Waiting for your opponent"))
+        _ = t.post("/games/1/move/", form: [("at", "7,7")], headers: ["Cookie": bob, "HX-Request": "true"])
+        #expect(try pushed(t, to: "alice").last?.contains("dashboard:") == true, "Alice's dashboard learns it is her turn")
         #expect(t.post("/challenges/1/respond/", form: [("answer", "decline")], headers: ["Cookie": bob]).status == .conflict)
     }
 }

@@ -15,7 +15,8 @@ extension App {
         let (values, latest) = try store.pool.read { db in (try challengeValues(db, for: user), try Outbox.latestID(db)) }
         var all = values
         all["opponent"] = context.request.query.value("opponent") ?? ""
-        return try page("pages/challenges", context, title: "Challenges", values: all, latestID: latest)
+        return try page("pages/challenges", context, title: "Challenges", values: all,
+                        topics: [Self.challengesTopic(user.id)], latestID: latest)
     }
 
     private func createChallenge(_ context: RequestContext, user: User) throws -> Response {
@@ -65,6 +66,7 @@ extension App {
                                                 whiteID: challengerBlack ? challenged.id : challenger.id,
                                                 ruleset: challenge.ruleset, boardSize: challenge.boardSize)
                 try Store.setChallengeStatus(db, id: id, status: "accepted", gameID: game)
+                try publishDashboardGames(db, to: [challenger.id, challenged.id])
                 // The challenger's open pages go straight to the new game.
                 try publishChallenges(db, to: challenger, toast: "\(challenged.displayName) accepted your challenge.",
                                       navigate: Route.game(game).path)
@@ -106,9 +108,12 @@ extension App {
         var values = try challengeValues(db, for: user)
         values["oob"] = true
         values["routes"] = views.routePaths
-        var html = try views.render("partials/challenge_lists", values)
+        let lists = try views.render("partials/challenge_lists", values)
+        try Outbox.publish(db, topic: Self.challengesTopic(user.id), html: lists, toUser: user.id)
+        try Outbox.publish(db, topic: Self.dashboardTopic(user.id), html: lists, toUser: user.id)
+        var html = ""
         if let toast { html += try views.render("partials/toast", ["message": toast, "link": Route.challenges.path, "link_text": "Challenges"]) }
         if let navigate { html += "<div id=\"live-navigate\" hx-swap-oob=\"true\" data-href=\"\(navigate.htmlEscaped)\" hidden></div>" }
-        try Outbox.publish(db, topic: Self.userTopic(user.id), html: html, toUser: user.id)
+        if !html.isEmpty { try Outbox.publish(db, topic: Self.userTopic(user.id), html: html, toUser: user.id) }
     }
 }

@@ -11,7 +11,7 @@ extension App {
         guard let user = context.user else { return signInFirst(context) }
         let (friendships, latest) = try store.pool.read { db in (try Store.friendships(db, of: user.id), try Outbox.latestID(db)) }
         return try page("pages/friends", context, title: "Friends", values: friendsValues(friendships, viewer: user),
-                        latestID: latest)
+                        topics: [Self.friendsTopic(user.id)], latestID: latest)
     }
 
     /// Search as you type: a list of players whose name starts with `q`.
@@ -115,9 +115,14 @@ extension App {
         var values = friendsValues(try Store.friendships(db, of: user.id), viewer: user)
         values["oob"] = true
         values["routes"] = views.routePaths
-        var html = try views.render("partials/friend_lists", values)
-        if let toast { html += try views.render("partials/toast", ["message": toast, "link": Route.friends.path, "link_text": "Friends"]) }
-        try Outbox.publish(db, topic: Self.userTopic(user.id), html: html, toUser: user.id)
+        try Outbox.publish(db, topic: Self.friendsTopic(user.id), html: views.render("partials/friend_lists", values), toUser: user.id)
+        var dashboard = try dashboardFriendsValues(db, for: user)
+        dashboard["oob"] = true
+        try Outbox.publish(db, topic: Self.dashboardTopic(user.id), html: views.render("partials/dashboard_friends", dashboard), toUser: user.id)
+        if let toast {
+            let html = try views.render("partials/toast", ["message": toast, "link": Route.friends.path, "link_text": "Friends"])
+            try Outbox.publish(db, topic: Self.userTopic(user.id), html: html, toUser: user.id)
+        }
     }
 
     /// htmx gets a toast in the message area and the refreshed lists; a plain form goes back to the page.

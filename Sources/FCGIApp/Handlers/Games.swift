@@ -59,6 +59,7 @@ extension App {
             try Store.recordMove(db, gameID: id, number: game.moves.count, row: point.row, col: point.col, result: Self.result(of: game))
             let html = BoardView(record: record, game: game).render(oob: true)
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
+            try publishDashboardGames(db, to: [record.blackID, record.whiteID])
             return html
         }
         return gameChangeAnswer(context, id: id, html: html)
@@ -76,6 +77,7 @@ extension App {
             try Store.finishGame(db, gameID: id, result: Self.result(of: game) ?? "\(stone.opponent.rawValue):resign")
             let html = BoardView(record: record, game: game).render(oob: true)
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
+            try publishDashboardGames(db, to: [record.blackID, record.whiteID])
             return html
         }
         return gameChangeAnswer(context, id: id, html: html)

@@ -20,7 +20,13 @@ extension App {
         return Response.html(try views.render(name, all), status: status).varyOnHTMX()
     }
 
+    /// A user's own topics. `user:` reaches every page of theirs (toasts, being sent to a new game,
+    /// and whether they are online); the others only the pages that show that panel, so no page is
+    /// pushed an element it does not have.
     static func userTopic(_ id: Int64) -> String { "user:\(id)" }
+    static func dashboardTopic(_ id: Int64) -> String { "dashboard:\(id)" }
+    static func friendsTopic(_ id: Int64) -> String { "friends:\(id)" }
+    static func challengesTopic(_ id: Int64) -> String { "challenges:\(id)" }
 
     func home(_ context: RequestContext) throws -> Response {
         try page("pages/home", context, title: context.user == nil ? "Gomoku" : "Welcome, \(context.user!.displayName)")
