@@ -42,13 +42,15 @@ public struct StoredMove: Sendable, Equatable {
 }
 
 public extension Store {
+    /// A game with its players' names: the one way every query reads games.
+    static let gameSelect = """
+        SELECT games.*, b.display_name AS black_name, w.display_name AS white_name,
+               b.username AS black_username, w.username AS white_username
+        FROM games JOIN users b ON b.id = games.black_id JOIN users w ON w.id = games.white_id
+        """
+
     static func game(_ db: Database, id: Int64) throws -> GameRecord? {
-        try Row.fetchOne(db, sql: """
-            SELECT games.*, b.display_name AS black_name, w.display_name AS white_name,
-                   b.username AS black_username, w.username AS white_username
-            FROM games JOIN users b ON b.id = games.black_id JOIN users w ON w.id = games.white_id
-            WHERE games.id = ?
-            """, arguments: [id]).map(GameRecord.init)
+        try Row.fetchOne(db, sql: gameSelect + " WHERE games.id = ?", arguments: [id]).map(GameRecord.init)
     }
 
     /// The moves of a game in order.
@@ -109,14 +111,11 @@ public extension Store {
                     """)
                 arguments += [pattern, pattern, pattern, pattern]
             }
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let from = "FROM games JOIN users b ON b.id = games.black_id JOIN users w ON w.id = games.white_id \(whereClause)"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)) ?? 0
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT games.*, b.display_name AS black_name, w.display_name AS white_name,
-                       b.username AS black_username, w.username AS white_username
-                \(from) ORDER BY games.updated_at DESC, games.id DESC LIMIT ? OFFSET ?
-                """, arguments: StatementArguments(arguments + [limit, offset]))
+            let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(Self.gameSelect + whereClause))",
+                                         arguments: StatementArguments(arguments)) ?? 0
+            let rows = try Row.fetchAll(db, sql: Self.gameSelect + whereClause + " ORDER BY games.updated_at DESC, games.id DESC LIMIT ? OFFSET ?",
+                                        arguments: StatementArguments(arguments + [limit, offset]))
             return (rows.map(GameRecord.init), total)
         }
     }
@@ -125,11 +124,8 @@ public extension Store {
 public extension Store {
     /// A player's games in progress, most recently moved first.
     static func activeGames(_ db: Database, of userID: Int64, limit: Int = 50) throws -> [GameRecord] {
-        try Row.fetchAll(db, sql: """
-            SELECT games.*, b.display_name AS black_name, w.display_name AS white_name,
-                   b.username AS black_username, w.username AS white_username
-            FROM games JOIN users b ON b.id = games.black_id JOIN users w ON w.id = games.white_id
-            WHERE (games.black_id = ? OR games.white_id = ?) AND games.status = 'active'
+        try Row.fetchAll(db, sql: gameSelect + """
+             WHERE (games.black_id = ? OR games.white_id = ?) AND games.status = 'active'
             ORDER BY games.updated_at DESC, games.id DESC LIMIT ?
             """, arguments: [userID, userID, limit]).map(GameRecord.init)
     }
