@@ -64,6 +64,13 @@ class Stack:
                 pass
         return committed
 
+    def cpu_seconds(self) -> float:
+        """The bridge's CPU time so far (user + system, all threads)."""
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        import os
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kib(self) -> int:
         with open(f"/proc/{self.pid}/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
@@ -143,6 +150,7 @@ async def fanout(stack: Stack, connections: int, rounds: int) -> dict:
     sockets = await stack.open("bench:fanout", connections)
     await asyncio.sleep(3)  # let the presence updates of the joins pass
     before = flush_histogram(stack.port)
+    cpu_before = stack.cpu_seconds()
     samples = []
     for sequence in range(rounds):
         marker = f'data-seq="{sequence}"'
@@ -151,8 +159,10 @@ async def fanout(stack: Stack, connections: int, rounds: int) -> dict:
         samples.append((time.perf_counter() - committed) * 1000)
     for s in sockets:
         await s.close()
+    bridge_cpu_ms = (stack.cpu_seconds() - cpu_before) * 1000 / rounds
     server = server_quantiles(before, flush_histogram(stack.port))
     return {"scenario": "fanout", "connections": connections, "rounds": rounds, **server,
+            "bridge_cpu_ms_per_publish": round(bridge_cpu_ms, 1),
             "last_frame_p50_ms": round(statistics.median(samples), 1), "last_frame_max_ms": round(max(samples), 1),
             "note": "received by a Python client on the same 2 cores; the client's own receive loop is included"}
 
