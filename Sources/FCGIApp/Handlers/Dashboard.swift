@@ -25,7 +25,7 @@ extension App {
             let opponent = record.blackID == user.id ? record.whiteName : record.blackName
             let colour = record.blackID == user.id ? "black" : "white"
             return ["path": Route.game(record.id).path, "id": record.id, "opponent": opponent, "colour": colour,
-                    "moves": record.moveCount, "ruleset": Ruleset(rawValue: record.ruleset)?.displayName ?? record.ruleset]
+                    "moves": record.moveCount == 1 ? "1 move" : "\(record.moveCount) moves", "ruleset": Ruleset(rawValue: record.ruleset)?.displayName ?? record.ruleset]
         }
         let yourTurn = games.filter { $0.isTurn(of: user.id) }
         let waiting = games.filter { !$0.isTurn(of: user.id) }

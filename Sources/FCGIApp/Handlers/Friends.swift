@@ -14,22 +14,24 @@ extension App {
                         topics: [Self.friendsTopic(user.id)], latestID: latest)
     }
 
-    /// Search as you type: a list of players whose name starts with `q`.
+    /// Search as you type: a list of players whose name starts with `q` — the results fragment for
+    /// htmx, the whole friends page with the results for a browser without JavaScript.
     func friendSearch(_ context: RequestContext) throws -> Response {
-        let user = try requireUser(context)
+        guard let user = context.user else { return signInFirst(context) }
         let query = (context.request.query.value("q") ?? "").trimmingWhitespace()
         guard query.count <= 30 else { throw HTTPError(.badRequest, "Search for at most 30 characters.") }
-        let (found, friendships) = try store.pool.read { db in
-            (query.isEmpty ? [] : try Store.searchUsers(db, prefix: query, excluding: user.id), try Store.friendships(db, of: user.id))
+        let (found, friendships, latest) = try store.pool.read { db in
+            (query.isEmpty ? [] : try Store.searchUsers(db, prefix: query, excluding: user.id), try Store.friendships(db, of: user.id),
+             try Outbox.latestID(db))
         }
         let known = Dictionary(friendships.map { ($0.other.id, $0.status) }, uniquingKeysWith: { a, _ in a })
-        let html = try views.render("partials/friend_search_results", [
-            "query": query, "searched": !query.isEmpty,
-            "results": found.map { ["username": $0.username, "display_name": $0.displayName, "status": known[$0.id] ?? "",
-                                    "can_ask": known[$0.id] == nil] },
-            "routes": views.routePaths, "csrf_token": context.csrfToken,
-        ])
-        return .html(html)
+        var values = friendsValues(friendships, viewer: user)
+        values["query"] = query
+        values["searched"] = !query.isEmpty
+        values["results"] = found.map { ["username": $0.username, "display_name": $0.displayName, "status": known[$0.id] ?? "",
+                                         "can_ask": known[$0.id] == nil] }
+        return try page("pages/friends", context, title: "Friends", values: values, fragment: "partials/friend_search_results",
+                        topics: [Self.friendsTopic(user.id)], latestID: latest)
     }
 
     func friendRequest(_ context: RequestContext) throws -> Response {
