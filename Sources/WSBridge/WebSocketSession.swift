@@ -170,8 +170,10 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         buffer.writeInteger(code)
         buffer.writeString(String(reason.prefix(120)))
         let channel = context.channel
+        // Wait for the client's close frame (receivedClose ends it) rather than closing at once: a
+        // socket closed with unread input is reset, and the client would lose our close code.
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))).whenComplete { _ in
-            channel.close(promise: nil)
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         }
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import html
@@ -16,6 +17,7 @@ import inspect
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -505,3 +507,34 @@ class RawWebSocket:
             self.sock.close()
         except OSError:
             pass
+
+
+@contextlib.contextmanager
+def running_site(data_dir: Path, prefix: str):
+    """The app, a bridge and nginx (with /ws/ proxied to the bridge) on one data directory; all three
+    stopped by pid afterwards, whatever happened."""
+    app = support.FcgiServer(data_dir, workers=2, threads=2).start()
+    bridge = web = None
+    try:
+        bridge = Bridge(data_dir, app.socket).start()
+        web = support.WebServer("nginx", app, support.short_tmpdir(prefix), bridge_addr=bridge.addr).start()
+        yield app, bridge, web
+    finally:
+        if web is not None:
+            web.stop()
+            shutil.rmtree(web.out_dir, ignore_errors=True)
+        if bridge is not None:
+            bridge.stop()
+        app.stop()
+
+
+def browser_wait(driver, predicate, what: str, timeout: float = 30):
+    """Waits for `predicate(driver)`; on timeout says what was awaited, where, and the browser's last log lines."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(predicate)
+    except TimeoutException:
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}; url {driver.current_url}; browser log: "
+                             f"{driver.get_log('browser')[-5:]}") from None

@@ -12,7 +12,6 @@ import base64
 import html
 import json
 import re
-import shutil
 import threading
 
 import pytest
@@ -20,6 +19,7 @@ import requests
 
 import e2e_support as support
 import live_support as live
+from live_support import browser_wait
 from e2e_support import FcgiServer, WebServer
 from live_support import Bridge, ClientPool, LivePage, Member
 
@@ -165,19 +165,8 @@ def site(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("games-data")
     result = support.run_cli(data_dir, "seed-demo", "--users", str(USERS), "--games", str(GAMES), "--json")
     seeded = json.loads(result.stdout)
-    app = FcgiServer(data_dir, workers=2, threads=2).start()
-    bridge = web = None
-    try:
-        bridge = Bridge(data_dir, app.socket).start()
-        web = WebServer("nginx", app, support.short_tmpdir("gmk-games-"), bridge_addr=bridge.addr).start()
+    with live.running_site(data_dir, "gmk-games-") as (app, bridge, web):
         yield GameSite(data_dir, app, bridge, web, seeded)
-    finally:
-        if web is not None:
-            web.stop()
-            shutil.rmtree(web.out_dir, ignore_errors=True)
-        if bridge is not None:
-            bridge.stop()
-        app.stop()
 
 
 def test_seed_demo_pairs_the_players_into_fresh_games(site):
@@ -487,15 +476,6 @@ def open_game(driver, site: GameSite, member: Member, game_id: int) -> None:
     driver.get(site.base_url + f"/games/{game_id}/")
 
 
-def browser_wait(driver, predicate, what: str, timeout: float = 20):
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.05,
-                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(predicate)
-    except TimeoutException:
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}; browser log: "
-                             f"{driver.get_log('browser')[-5:]}") from None
 
 
 BOARD_STATE_JS = """

@@ -11,7 +11,6 @@ import asyncio
 import html
 import json
 import re
-import shutil
 import time
 
 import pytest
@@ -19,6 +18,7 @@ import requests
 
 import e2e_support as support
 import live_support as live
+from live_support import browser_wait
 from e2e_support import FcgiServer, WebServer
 from live_support import Bridge, ClientPool, LivePage, Member
 
@@ -149,19 +149,8 @@ def site(tmp_path_factory):
     seeded = json.loads(support.run_cli(data_dir, "seed-demo", "--users", str(USERS), "--games", str(GAMES),
                                         "--password", PASSWORD, "--json").stdout)
     assert [g["id"] for g in seeded["games"]] == [1]
-    app = FcgiServer(data_dir, workers=2, threads=2).start()
-    bridge = web = None
-    try:
-        bridge = Bridge(data_dir, app.socket).start()
-        web = WebServer("nginx", app, support.short_tmpdir("gmk-social-"), bridge_addr=bridge.addr).start()
+    with live.running_site(data_dir, "gmk-social-") as (app, bridge, web):
         yield SocialSite(data_dir, app, bridge, web)
-    finally:
-        if web is not None:
-            web.stop()
-            shutil.rmtree(web.out_dir, ignore_errors=True)
-        if bridge is not None:
-            bridge.stop()
-        app.stop()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,15 +165,6 @@ def open_page(driver, site: SocialSite, username: str, path: str) -> None:
     driver.get(site.base_url + path)
 
 
-def browser_wait(driver, predicate, what: str, timeout: float = 20):
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.05,
-                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(predicate)
-    except TimeoutException:
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}; url {driver.current_url}; browser log: "
-                             f"{driver.get_log('browser')[-5:]}") from None
 
 
 def element_text(driver, selector: str) -> str:
