@@ -510,14 +510,14 @@ class RawWebSocket:
 
 
 @contextlib.contextmanager
-def running_site(data_dir: Path, prefix: str):
-    """The app, a bridge and nginx (with /ws/ proxied to the bridge) on one data directory; all three
-    stopped by pid afterwards, whatever happened."""
+def running_site(data_dir: Path, prefix: str, kind: str = "nginx"):
+    """The app, a bridge and a web server (`nginx` or `lighttpd`, rendered from the shipped config, with
+    /ws/ proxied to the bridge) on one data directory; all three stopped by pid afterwards."""
     app = support.FcgiServer(data_dir, workers=2, threads=2).start()
     bridge = web = None
     try:
         bridge = Bridge(data_dir, app.socket).start()
-        web = support.WebServer("nginx", app, support.short_tmpdir(prefix), bridge_addr=bridge.addr).start()
+        web = support.WebServer(kind, app, support.short_tmpdir(prefix), bridge_addr=bridge.addr).start()
         yield app, bridge, web
     finally:
         if web is not None:

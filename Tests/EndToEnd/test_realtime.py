@@ -685,3 +685,29 @@ def test_two_browsers_see_each_other_and_recover_after_a_bridge_restart(site, ch
     # It came back by replay on the new bridge, not by reloading the page.
     assert site.bridge.metric("gomoku_bridge_replays_total") >= 2
     assert site.bridge.metric("gomoku_bridge_replay_gaps_total") == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 12. The shipped lighttpd configuration carries the WebSocket too
+
+
+def test_through_lighttpd_the_page_connects_and_a_post_is_pushed(tmp_path_factory):
+    support.need("lighttpd")
+    data_dir = tmp_path_factory.mktemp("lighttpd-live-data")
+    for username in ("alice", "bob"):
+        create_user(data_dir, username, display_name=USERS[username])
+    with live.running_site(data_dir, "gmk-lighttpd-live-", kind="lighttpd") as (app, bridge, web):
+        site = LiveSite(data_dir, app, bridge, web)
+        page = site.page("alice")
+        body = "Pushed through lighttpd"
+
+        async def scenario():
+            async with ClientPool(site.base_url) as pool:
+                alice = await pool.open(page, site.member("alice"), name="alice")
+                await alice.wait_for_frame('title="@alice"')
+                response = await asyncio.to_thread(site.post_http, "bob", body)
+                assert response.status_code == 303, response.text[:300]
+                return await alice.wait_for_frame(body)
+
+        frame = run(scenario())
+        assert frame.startswith("<!--n:") and body in frame
