@@ -45,10 +45,11 @@ extension App {
     /// Topics whose pages show who is here (a game, the demo); a user's private panels do not.
     static func showsPresence(_ topic: String) -> Bool { topic.hasPrefix("game:") || topic == liveDemoTopic }
 
-    /// "Who is here" for any topic: the presence partial, swapped out of band by its id.
-    func presenceFragment(topic: String, users: [User]) throws -> String {
+    /// "Who is here" for any topic: the presence partial, swapped out of band by its id when pushed
+    /// (`oob`), or in place in a page.
+    func presenceFragment(topic: String, users: [User], oob: Bool = true) throws -> String {
         try views.render("partials/presence", [
-            "dom_id": Self.domID(topic: topic, prefix: "presence"), "oob": true,
+            "dom_id": Self.domID(topic: topic, prefix: "presence"), "oob": oob,
             "users": users.map { ["display_name": $0.displayName, "username": $0.username] },
             "count": users.count,
         ])

@@ -509,6 +509,31 @@ class RawWebSocket:
             pass
 
 
+class SignedInSite:
+    """An app, its bridge and a web server on one database, with members signed in once and kept."""
+
+    def __init__(self, data_dir: Path, app, bridge: "Bridge", web, password: str = DEFAULT_PASSWORD):
+        self.data_dir = data_dir
+        self.app = app
+        self.bridge = bridge
+        self.web = web
+        self.password = password
+        self._members: dict[str, Member] = {}
+
+    @property
+    def base_url(self) -> str:
+        return self.web.base_url
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.web.port}"
+
+    def member(self, username: str) -> Member:
+        if username not in self._members:
+            self._members[username] = sign_in(self.base_url, self.data_dir, username, self.password)
+        return self._members[username]
+
+
 @contextlib.contextmanager
 def running_site(data_dir: Path, prefix: str, kind: str = "nginx"):
     """The app, a bridge and a web server (`nginx` or `lighttpd`, rendered from the shipped config, with

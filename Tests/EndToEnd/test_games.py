@@ -101,26 +101,12 @@ def board_frames(client: live.LiveClient, start: int = 0) -> list[str]:
 # The site
 
 
-class GameSite:
+class GameSite(live.SignedInSite):
     """nginx → (app, bridge) on one database with the seeded players and games; members signed in once."""
 
     def __init__(self, data_dir, app: FcgiServer, bridge: Bridge, web: WebServer, seeded: dict):
-        self.data_dir = data_dir
-        self.app = app
-        self.bridge = bridge
-        self.web = web
-        self.password = seeded["users"][0]["password"]
+        super().__init__(data_dir, app, bridge, web, password=seeded["users"][0]["password"])
         self.games = {game["id"]: (game["black"], game["white"]) for game in seeded["games"]}
-        self._members: dict[str, Member] = {}
-
-    @property
-    def base_url(self) -> str:
-        return self.web.base_url
-
-    def member(self, username: str) -> Member:
-        if username not in self._members:
-            self._members[username] = live.sign_in(self.base_url, self.data_dir, username, self.password)
-        return self._members[username]
 
     def page(self, username: str, game_id: int) -> LivePage:
         return live.live_page(self.base_url, self.member(username), f"/games/{game_id}/")

@@ -21,7 +21,7 @@ import requests
 import e2e_support as support
 import live_support as live
 from live_support import browser_wait
-from e2e_support import FcgiServer, WebServer, create_user
+from e2e_support import create_user
 from live_support import Bridge, ClientPool, LivePage, Member
 
 pytestmark = pytest.mark.webserver
@@ -47,28 +47,8 @@ async def eventually(predicate, timeout: float = 30, what: str = "condition", in
         await asyncio.sleep(interval)
 
 
-class LiveSite:
-    """nginx → (app, bridge) with one database; members signed in once and kept."""
-
-    def __init__(self, data_dir: Path, app: FcgiServer, bridge: Bridge, web: WebServer):
-        self.data_dir = data_dir
-        self.app = app
-        self.bridge = bridge
-        self.web = web
-        self._members: dict[str, Member] = {}
-
-    @property
-    def base_url(self) -> str:
-        return self.web.base_url
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.web.port}"
-
-    def member(self, username: str) -> Member:
-        if username not in self._members:
-            self._members[username] = live.sign_in(self.base_url, self.data_dir, username)
-        return self._members[username]
+class LiveSite(live.SignedInSite):
+    """nginx → (app, bridge) with one database, on the live demo page."""
 
     def page(self, username: str) -> LivePage:
         return live.live_page(self.base_url, self.member(username))

@@ -20,7 +20,7 @@ import e2e_support as support
 import live_support as live
 from live_support import browser_wait
 from e2e_support import FcgiServer, WebServer
-from live_support import Bridge, ClientPool, LivePage, Member
+from live_support import Bridge, ClientPool, LivePage
 
 pytestmark = pytest.mark.webserver
 
@@ -63,22 +63,9 @@ def friends_panel(fragment: str) -> list[tuple[bool, str, str]]:
 # The site
 
 
-class SocialSite:
+class SocialSite(live.SignedInSite):
     def __init__(self, data_dir, app: FcgiServer, bridge: Bridge, web: WebServer):
-        self.data_dir = data_dir
-        self.app = app
-        self.bridge = bridge
-        self.web = web
-        self._members: dict[str, Member] = {}
-
-    @property
-    def base_url(self) -> str:
-        return self.web.base_url
-
-    def member(self, username: str) -> Member:
-        if username not in self._members:
-            self._members[username] = live.sign_in(self.base_url, self.data_dir, username, PASSWORD)
-        return self._members[username]
+        super().__init__(data_dir, app, bridge, web, password=PASSWORD)
 
     def user_id(self, username: str) -> int:
         return support.db_query(self.data_dir, "SELECT id FROM users WHERE username = ?", (username,))[0][0]

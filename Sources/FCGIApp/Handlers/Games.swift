@@ -28,7 +28,7 @@ extension App {
                 "resign_path": Route.gameResign(id).path,
             ] as [String: Any],
             "board": BoardView(record: record, game: game).renderPage(csrfToken: context.csrfToken),
-            "presence": try presenceFragment(topic: Self.gameTopic(id), users: present).replacingOccurrences(of: " hx-swap-oob=\"true\"", with: ""),
+            "presence": try presenceFragment(topic: Self.gameTopic(id), users: present, oob: false),
         ]
         values["title_detail"] = "\(record.blackName) vs \(record.whiteName)"
         return try page("pages/game", context, title: "\(record.blackName) vs \(record.whiteName)", values: values,

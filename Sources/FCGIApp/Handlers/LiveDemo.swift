@@ -17,7 +17,7 @@ extension App {
         }
         return try page("pages/live_demo", context, title: "Live demo", values: [
             "messages": messages.map(messageValues),
-            "presence": try presenceFragment(topic: Self.liveDemoTopic, users: present).replacingOccurrences(of: " hx-swap-oob=\"true\"", with: ""),
+            "presence": try presenceFragment(topic: Self.liveDemoTopic, users: present, oob: false),
         ], topics: [Self.liveDemoTopic], latestID: latest)
     }
 
