@@ -12,6 +12,8 @@ public struct App: Sendable {
     let passwords: PasswordHasher
     let csrf: CSRF
     let logger: Logger
+    /// Wakes this process's job threads after a handler enqueued a job.
+    let jobSignal = JobSignal()
 
     public init(config: Config, store: Store? = nil) throws {
         self.config = config

@@ -17,6 +17,10 @@ public struct Config: Sendable, Equatable {
     public var sessionLifetime: Int64
     /// Password hashing cost (PBKDF2-HMAC-SHA256 iterations) for new hashes.
     public var passwordIterations: Int
+    /// Background job threads per worker process (0: this process runs no jobs).
+    public var jobThreads: Int
+    /// Milliseconds a claimed job stays leased without a heartbeat; a dead worker's job is retried after it.
+    public var jobLease: Int64
 
     /// Every key the config file and environment understand, with its environment variable.
     public static let keys: [(key: String, env: String, help: String)] = [
@@ -30,6 +34,8 @@ public struct Config: Sendable, Equatable {
         ("max_body", "GOMOKU_MAX_BODY", "largest accepted request body in bytes (default 1048576)"),
         ("session_days", "GOMOKU_SESSION_DAYS", "session lifetime in days (default 14)"),
         ("password_iterations", "GOMOKU_PASSWORD_ITERATIONS", "PBKDF2 iterations for new password hashes (minimum and default 600000)"),
+        ("job_threads", "GOMOKU_JOB_THREADS", "background job threads per worker process (default 1; 0 = none, run `gomoku-fcgi work`)"),
+        ("job_lease", "GOMOKU_JOB_LEASE", "seconds a running job's lease lasts without a heartbeat (default 30)"),
         ("listen", "GOMOKU_LISTEN", "serve: unix socket path or HOST:PORT"),
         ("socket_mode", "GOMOKU_SOCKET_MODE", "serve: unix socket permissions, octal (default 0660)"),
         ("socket_owner", "GOMOKU_SOCKET_OWNER", "serve: unix socket USER[:GROUP]"),
@@ -104,7 +110,9 @@ public struct Config: Sendable, Equatable {
             logLevel: sources["log_level"] ?? "info",
             maxBodyBytes: try integer(sources["max_body"], key: "max_body") ?? 1_048_576,
             sessionLifetime: Int64(try integer(sources["session_days"], key: "session_days") ?? 14) * 86_400,
-            passwordIterations: iterations)
+            passwordIterations: iterations,
+            jobThreads: try integer(sources["job_threads"], key: "job_threads") ?? 1,
+            jobLease: Int64(max(1, try integer(sources["job_lease"], key: "job_lease") ?? 30)) * 1000)
     }
 
     /// The checkout or install root: the working directory if it has `templates/`, else the nearest

@@ -139,4 +139,13 @@ public extension Store {
     func clearLoginFailures(scope: String) throws {
         try pool.write { db in try db.execute(sql: "DELETE FROM login_failures WHERE scope = ?", arguments: [scope]) }
     }
+
+    /// Deletes expired sessions and stale login failures (the maintenance job calls this).
+    func purgeExpiredSessions() throws {
+        let now = unixNow()
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [now])
+            try db.execute(sql: "DELETE FROM login_failures WHERE at < ?", arguments: [now - 86_400])
+        }
+    }
 }

@@ -132,6 +132,55 @@ enum Migrations {
                 CREATE INDEX challenges_from ON challenges(from_id, status);
                 """)
         }
+        migrator.registerMigration("006_jobs") { db in
+            // A job is claimed by setting a lease; a lease that runs out (its worker died) makes the
+            // job claimable again. Only one queued or running job may hold a given unique_key.
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL DEFAULT '{}',
+                    unique_key TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL DEFAULT 5,
+                    run_after INTEGER NOT NULL,
+                    lease_owner TEXT,
+                    lease_until INTEGER,
+                    result TEXT,
+                    error TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX jobs_queued ON jobs(run_after) WHERE state = 'queued';
+                CREATE INDEX jobs_leases ON jobs(lease_until) WHERE state = 'running';
+                CREATE UNIQUE INDEX jobs_unique_active ON jobs(unique_key) WHERE unique_key IS NOT NULL AND state IN ('queued', 'running');
+                CREATE INDEX jobs_finished ON jobs(updated_at) WHERE state IN ('done', 'failed');
+                """)
+        }
+        migrator.registerMigration("007_challenge_expiry", foreignKeyChecks: .deferred) { db in
+            // SQLite cannot widen a CHECK in place: the table is rebuilt with the 'expired' status.
+            try db.execute(sql: """
+                CREATE TABLE challenges_new (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    from_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    to_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    ruleset TEXT NOT NULL,
+                    board_size INTEGER NOT NULL,
+                    colour TEXT NOT NULL CHECK (colour IN ('black', 'white', 'random')),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled', 'expired')),
+                    game_id INTEGER REFERENCES games(id),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                INSERT INTO challenges_new SELECT * FROM challenges;
+                DROP TABLE challenges;
+                ALTER TABLE challenges_new RENAME TO challenges;
+                CREATE INDEX challenges_to ON challenges(to_id, status);
+                CREATE INDEX challenges_from ON challenges(from_id, status);
+                CREATE INDEX challenges_pending_expiry ON challenges(expires_at) WHERE status = 'pending';
+                """)
+        }
         return migrator
     }()
 }

@@ -121,6 +121,14 @@ public extension Store {
         return (received, sent)
     }
 
+    /// Marks every pending challenge whose time ran out as expired; returns them (as they were).
+    static func expireChallenges(_ db: Database, now: Int64 = unixNow(), limit: Int = 500) throws -> [Challenge] {
+        let due = try Row.fetchAll(db, sql: challengeSelect + " WHERE c.status = 'pending' AND c.expires_at <= ? ORDER BY c.expires_at LIMIT ?",
+                                   arguments: [now, limit]).map(Challenge.init)
+        for challenge in due { try setChallengeStatus(db, id: challenge.id, status: "expired") }
+        return due
+    }
+
     static func setChallengeStatus(_ db: Database, id: Int64, status: String, gameID: Int64? = nil) throws {
         try db.execute(sql: "UPDATE challenges SET status = ?, game_id = COALESCE(?, game_id) WHERE id = ?", arguments: [status, gameID, id])
     }

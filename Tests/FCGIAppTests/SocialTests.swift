@@ -81,4 +81,32 @@ import Testing
         #expect(try pushed(t, to: "alice").last?.contains("dashboard:") == true, "Alice's dashboard learns it is her turn")
         #expect(t.post("/challenges/1/respond/", form: [("answer", "decline")], headers: ["Cookie": bob]).status == .conflict)
     }
+
+    @Test func theMaintenanceJobExpiresChallengesAndTellsBothPlayers() throws {
+        let (t, alice, bob, _) = try setUp()
+        let (aliceID, bobID) = (try t.app.store.user(username: "alice")!.id, try t.app.store.user(username: "bob")!.id)
+        try t.app.store.pool.write { db in
+            let id = try Store.requestFriendship(db, from: aliceID, to: bobID)
+            try Store.setFriendshipStatus(db, id: id, status: "accepted")
+        }
+        let terms = [("opponent", "bob"), ("ruleset", "freestyle"), ("size", "15"), ("colour", "random")]
+        #expect(t.post("/challenges/", form: terms, headers: ["Cookie": alice]).status == .seeOther)
+        #expect(t.post("/challenges/", form: terms, headers: ["Cookie": alice]).status == .seeOther)
+        // The first one's day is over; the second still has time.
+        try t.app.store.pool.write { db in try db.execute(sql: "UPDATE challenges SET expires_at = ? WHERE id = 1", arguments: [unixNow() - 1]) }
+        try t.app.scheduleRecurringJobs()
+        let before = try t.app.store.latestNotificationID()
+        try t.runDueJobs()
+        let statuses = try t.app.store.pool.read { db in try String.fetchAll(db, sql: "SELECT status FROM challenges ORDER BY id") }
+        #expect(statuses == ["expired", "pending"])
+        let pushedNow = try t.app.store.notifications(after: before)
+        #expect(pushedNow.contains { $0.userID == aliceID && $0.html.contains("Your challenge to Bob expired unanswered.") })
+        #expect(pushedNow.contains { $0.topic == "challenges:\(bobID)" && $0.html.contains(#"id="challenge-lists""#) })
+        #expect(t.post("/challenges/1/respond/", form: [("answer", "accept")], headers: ["Cookie": bob]).status == .conflict)
+        // The job scheduled its next run instead of running again at once.
+        let next = try #require(try t.app.store.pool.read { db in try Jobs.activeJob(db, uniqueKey: "maintenance") })
+        #expect(next.state == .queued && next.runAfter > unixMillis() + 20_000)
+        try t.runDueJobs()
+        #expect(try t.app.store.pool.read { db in try String.fetchAll(db, sql: "SELECT status FROM challenges ORDER BY id") } == statuses)
+    }
 }

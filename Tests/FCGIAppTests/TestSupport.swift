@@ -60,6 +60,12 @@ struct TestApp {
                                      passwordHash: app.passwords.hash(password))
     }
 
+    /// Runs every job that is due now, the way a worker's job thread would.
+    func runDueJobs() throws {
+        let runner = JobRunner(app: app, threads: 0)
+        while try runner.runNext(owner: "tests") {}
+    }
+
     func sessionCookie(_ username: String) throws -> String { try app.sessionCookie(forUsername: username)! }
 
     private func encode(_ text: String) -> String {

@@ -104,7 +104,7 @@ extension App {
         ]
     }
 
-    private func publishChallenges(_ db: Database, to user: User, toast: String?, navigate: String? = nil) throws {
+    func publishChallenges(_ db: Database, to user: User, toast: String?, navigate: String? = nil) throws {
         var values = try challengeValues(db, for: user)
         values["oob"] = true
         values["routes"] = views.routePaths

@@ -51,7 +51,9 @@ public final class FastCGIWorker: @unchecked Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        logger.info("worker ready", metadata: ["threads": "\(threads)"])
+        let jobs = JobRunner(app: app, threads: app.config.jobThreads)
+        jobs.start()
+        logger.info("worker ready", metadata: ["threads": "\(threads)", "job_threads": "\(app.config.jobThreads)"])
         while true {
             var received: Int32 = 0
             sigwait(&stopSignals, &received)
@@ -64,6 +66,7 @@ public final class FastCGIWorker: @unchecked Sendable {
         var byte: UInt8 = 1
         _ = write(stopPipe[1], &byte, 1)
         group.wait()
+        jobs.stop()
         logger.info("worker stopped", metadata: ["served": "\(served)"])
         return 0
     }
