@@ -25,15 +25,15 @@ from live_support import Bridge, ClientPool, LivePage, Member
 
 pytestmark = pytest.mark.webserver
 
-USERS, GAMES = 16, 7
-SPECTATOR, NEWCOMER = "player15", "player16"  # in no game
+USERS, GAMES = 20, 9
+SPECTATOR, NEWCOMER = "player19", "player20"  # in no game
 LETTERS = "abcdefghijklmno"
 
 BOARD_FRAME = re.compile(r'^<!--n:(\d+)--><div id="board" ')
 STONE = re.compile(r'<span class="cell (black|white)((?: last| win)*)" role="img" aria-label="([a-o]\d+) (black|white)"></span>')
 BUTTON = re.compile(r'<button class="cell" name="at" value="(\d+),(\d+)" aria-label="([a-o]\d+)"></button>')
 BOARD_OPEN = re.compile(r'<div id="board" class="board board-15" data-turn="(black|white|over)" data-move="(\d+)"( hx-swap-oob="true")?>')
-STATUS = re.compile(r'<p id="game-status" class="game-status" role="status"( hx-swap-oob="true")?>(.*?)</p>', re.S)
+STATUS = re.compile(r'<p id="game-status" class="game-status"( hx-swap-oob="true")?>(.*?)</p>', re.S)
 MOVE_LIST = re.compile(r'<ol id="move-list" class="move-list"( hx-swap-oob="true")?>(.*?)</ol>', re.S)
 ERROR_PAGE = re.compile(r'<section class="card narrow error-page">\s*<p class="error-code">\d+</p>\s*<h1>(.*?)</h1>\s*'
                         r'<p>(.*?)</p>', re.S)
@@ -556,6 +556,125 @@ def test_without_javascript_a_click_posts_the_form_and_comes_back_to_the_game(si
     assert 'data-turn="white" data-move="2"' in page
     assert "White (Player 14) to play · move 2" in html.unescape(page)
     assert site.moves(game_id) == [(1, 7, 7)]
+
+
+FOCUS_JS = """
+var cell = document.activeElement;
+return {label: cell && cell.getAttribute('aria-label'), tabbable: document.querySelectorAll('#board .cell[tabindex="0"]').length,
+        announcer: document.getElementById('move-announcer').textContent,
+        live: document.getElementById('move-announcer').getAttribute('aria-live')};
+"""
+
+OPTIMISTIC_JS = """
+var cell = document.querySelector('#board button.cell[aria-label="' + arguments[0] + '"]');
+var form = document.getElementById('board-form');
+return {inFlight: form.classList.contains('htmx-request'),
+        stone: cell ? getComputedStyle(cell, '::after').backgroundImage : null,
+        messages: document.getElementById('messages').textContent};
+"""
+
+
+@pytest.mark.browser
+def test_the_board_is_played_by_keyboard_and_moves_are_announced(site, chrome):
+    from selenium.webdriver.common.keys import Keys
+    game_id = 8
+    black, white = site.games[game_id]
+    driver = chrome()
+    open_game(driver, site, site.member(black), game_id)
+    browser_wait(driver, lambda d: f"@{black}" in board_in(d)["presence"], "the page's socket open")
+    # One cell in the tab order (the centre on an empty board); arrows move, Enter plays.
+    driver.execute_script("document.querySelector('#board .cell[tabindex=\"0\"]').focus();")
+    state = driver.execute_script(FOCUS_JS)
+    assert (state["label"], state["tabbable"], state["live"]) == ("h8", 1, "polite"), state
+    active = driver.switch_to.active_element
+    for key in (Keys.ARROW_UP, Keys.ARROW_UP, Keys.ARROW_RIGHT):
+        active.send_keys(key)
+        active = driver.switch_to.active_element
+    assert driver.execute_script(FOCUS_JS)["label"] == "i10"
+    active.send_keys(Keys.ENTER)
+    browser_wait(driver, lambda d: "i10 black" in board_in(d)["stones"], "the stone played by Enter")
+    assert site.moves(game_id) == [(1, 5, 8)]
+    browser_wait(driver, lambda d: d.execute_script(FOCUS_JS)["announcer"].startswith("Black played i10."), "the announcement")
+    # The opponent's pushed move replaces the board; focus comes back to the same point.
+    driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    assert driver.execute_script(FOCUS_JS)["label"] == "i9"
+    assert site.move(white, game_id, 7, 7).status_code == 200
+    browser_wait(driver, lambda d: "h8 white" in board_in(d)["stones"], "the opponent's move pushed")
+    state = driver.execute_script(FOCUS_JS)
+    assert state["label"] == "i9" and state["tabbable"] == 1, state
+    assert state["announcer"] == "White played h8. Black (Player 15) to play · move 3", state
+    # Edges stop the cursor instead of wrapping.
+    driver.execute_script("document.querySelector('#board .cell[aria-label=\"a15\"]').focus();")
+    for key in (Keys.ARROW_UP, Keys.ARROW_LEFT):
+        driver.switch_to.active_element.send_keys(key)
+    assert driver.execute_script(FOCUS_JS)["label"] == "a15"
+    driver.switch_to.active_element.send_keys(Keys.END)
+    assert driver.execute_script(FOCUS_JS)["label"] == "o15"
+
+
+@pytest.mark.browser
+def test_a_stone_shows_at_once_while_the_move_is_in_flight_and_goes_when_refused(site, chrome):
+    from selenium.webdriver.common.keys import Keys
+    game_id = 9
+    black, white = site.games[game_id]
+    driver = chrome()
+    open_game(driver, site, site.member(black), game_id)
+    browser_wait(driver, lambda d: f"@{black}" in board_in(d)["presence"], "the page's socket open")
+    # Hold move requests in the browser (DevTools' request interception), so the in-flight state can be seen.
+    def hold_moves():
+        driver.execute_cdp_cmd("Fetch.enable", {"patterns": [{"urlPattern": "*/move/", "requestStage": "Request"}]})
+
+    def release_moves():
+        driver.execute_cdp_cmd("Fetch.disable", {})
+
+    hold_moves()
+    driver.execute_script("document.querySelector('#board button.cell[aria-label=\"h8\"]').focus();")
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    browser_wait(driver, lambda d: d.execute_script(OPTIMISTIC_JS, "h8")["inFlight"], "the move in flight")
+    shown = driver.execute_script(OPTIMISTIC_JS, "h8")
+    assert "radial-gradient" in shown["stone"], shown
+    assert site.moves(game_id) == [], "held in the browser, not yet at the server"
+    release_moves()
+    browser_wait(driver, lambda d: "h8 black" in board_in(d)["stones"], "the confirmed stone", timeout=15)
+
+    # Not our turn now: the cell cannot be clicked, but Enter still posts; the server refuses and the stone goes.
+    hold_moves()
+    driver.execute_script("document.querySelector('#board button.cell[aria-label=\"j9\"]').focus();")
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    browser_wait(driver, lambda d: d.execute_script(OPTIMISTIC_JS, "j9")["inFlight"], "the refused move in flight")
+    assert "radial-gradient" in driver.execute_script(OPTIMISTIC_JS, "j9")["stone"]
+    release_moves()
+    browser_wait(driver, lambda d: not d.execute_script(OPTIMISTIC_JS, "j9")["inFlight"], "the refusal", timeout=15)
+    after = driver.execute_script(OPTIMISTIC_JS, "j9")
+    assert after["stone"] == "none" and "turn, not yours" in after["messages"], after
+    assert site.moves(game_id) == [(1, 7, 7)]
+    assert "j9 black" not in board_in(driver)["stones"]
+
+
+GAME_ROW_JS = """
+var row = document.getElementById('game-row-' + arguments[0]);
+return {row: row ? Array.from(row.cells).map(c => c.textContent) : null,
+        news: document.getElementById('games-news').textContent.trim(), rows: document.querySelectorAll('#games-results tbody tr').length};
+"""
+
+
+@pytest.mark.browser
+def test_the_games_list_updates_its_rows_live(site, chrome):
+    driver = chrome()
+    open_game(driver, site, site.member(SPECTATOR), 1)
+    driver.get(site.base_url + "/games/?status=all&ruleset=any&page=1")
+    browser_wait(driver, lambda d: d.execute_script("return document.documentElement.dataset.live") == "online",
+                 "the list's socket open")
+    before = driver.execute_script(GAME_ROW_JS, 9)["row"]
+    moves_before = int(before[4])
+    black, white = site.games[9]
+    player = white if moves_before % 2 else black
+    free = next((r, c) for r in range(15) for c in range(15) if (r, c) not in {(m[1], m[2]) for m in site.moves(9)})
+    assert site.move(player, 9, *free).status_code == 200
+    browser_wait(driver, lambda d: d.execute_script(GAME_ROW_JS, 9)["row"][4] == str(moves_before + 1), "the pushed row")
+    row = driver.execute_script(GAME_ROW_JS, 9)["row"]
+    assert row[5] == ("Black to play" if (moves_before + 1) % 2 == 0 else "White to play"), row
+    assert driver.execute_script(GAME_ROW_JS, 9)["rows"] == GAMES
 
 
 # ---------------------------------------------------------------------------------------------

@@ -132,4 +132,18 @@ import Testing
             #expect(t.get("/games/" + bad).status == .badRequest, "\(bad)")
         }
     }
+
+    @Test func movesAndNewGamesArePushedToEveryOpenList() throws {
+        let (t, black, _, _) = try GameHandlerTests().setUp()
+        let page = t.get("/games/")
+        #expect(page.text.contains(#"<tr id="game-row-1">"#) && page.text.contains(#"<p id="games-news""#))
+        #expect(page.text.contains("ws-connect="), "the list listens for changes")
+        let before = try t.app.store.latestNotificationID()
+        #expect(GameHandlerTests().move(t, black, "7,7").status == .ok)
+        let rows = try t.app.store.notifications(after: before).filter { $0.topic == "games" }
+        #expect(rows.count == 1)
+        #expect(rows.first?.html.hasPrefix(#"<tr id="game-row-1" hx-swap-oob="true">"#) == true)
+        #expect(rows.first?.html.contains("<td>1</td><td>White to play</td>") == true)
+    }
 }
+

@@ -32,6 +32,8 @@
   });
 
   function setOffline(offline) {
+    // Also on <html>, for styles (and tests) that depend on the socket being up.
+    document.documentElement.dataset.live = offline ? "offline" : "online";
     var banner = document.getElementById("offline-banner");
     if (banner) banner.hidden = !offline;
   }

@@ -67,6 +67,7 @@ extension App {
                                                 ruleset: challenge.ruleset, boardSize: challenge.boardSize)
                 try Store.setChallengeStatus(db, id: id, status: "accepted", gameID: game)
                 try publishDashboardGames(db, to: [challenger.id, challenged.id])
+                try publishGameStarted(db, id: game)
                 // The challenger's open pages go straight to the new game.
                 try publishChallenges(db, to: challenger, toast: "\(challenged.displayName) accepted your challenge.",
                                       navigate: Route.game(game).path)

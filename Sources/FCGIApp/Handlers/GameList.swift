@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import GRDB
 import Platform
 import Store
 
@@ -25,6 +26,8 @@ extension App {
 
         let filter = GameFilter(status: status == "all" ? nil : status, ruleset: ruleset == "any" ? nil : ruleset,
                                 player: player.isEmpty ? nil : player)
+        // Read before the list: a change committed in between is replayed rather than missed.
+        let latest = try store.latestNotificationID()
         let (games, total) = try store.games(filter, limit: Self.gamesPerPage, offset: (pageNumber - 1) * Self.gamesPerPage)
         let pages = max(1, (total + Self.gamesPerPage - 1) / Self.gamesPerPage)
         func link(page: Int) -> String {
@@ -34,14 +37,7 @@ extension App {
             return Route.games.path + "?" + items.joined(separator: "&")
         }
         let values: [String: Any] = [
-            "games": games.map { record -> [String: Any] in
-                [
-                    "path": Route.game(record.id).path, "id": record.id,
-                    "black_name": record.blackName, "white_name": record.whiteName,
-                    "ruleset": (Ruleset(rawValue: record.ruleset)?.displayName ?? record.ruleset), "size": record.boardSize,
-                    "moves": record.moveCount, "outcome": Self.outcomeText(record),
-                ]
-            },
+            "games": games.map { Self.gameRowValues($0) },
             "total": total, "page": pageNumber, "pages": pages, "player": player, "has_player": !player.isEmpty, "has_games": !games.isEmpty,
             "statuses": ["active", "finished", "all"].map { ["value": $0, "label": $0.capitalized, "selected": $0 == status] },
             "rulesets": (["any"] + Ruleset.allCases.map(\.rawValue)).map {
@@ -50,7 +46,36 @@ extension App {
             "previous": pageNumber > 1 ? link(page: pageNumber - 1) : false,
             "next": pageNumber < pages ? link(page: pageNumber + 1) : false,
         ]
-        return try page("pages/games", context, title: "Games", values: values, fragment: "partials/games_results")
+        return try page("pages/games", context, title: "Games", values: values, fragment: "partials/games_results",
+                        topics: [Self.gamesTopic], latestID: latest)
+    }
+
+    /// Every games list page listens here: rows of games that changed, and news of new games.
+    static let gamesTopic = "games"
+
+    static func gameRowValues(_ record: GameRecord) -> [String: Any] {
+        [
+            "path": Route.game(record.id).path, "id": record.id,
+            "black_name": record.blackName, "white_name": record.whiteName,
+            "ruleset": (Ruleset(rawValue: record.ruleset)?.displayName ?? record.ruleset), "size": record.boardSize,
+            "moves": record.moveCount, "outcome": Self.outcomeText(record),
+        ]
+    }
+
+    /// Pushes game `id`'s row to every open games list; a list that does not show it ignores it.
+    func publishGameRow(_ db: Database, id: Int64) throws {
+        guard let record = try Store.game(db, id: id) else { return }
+        var values = Self.gameRowValues(record)
+        values["oob"] = true
+        try Outbox.publish(db, topic: Self.gamesTopic, html: views.render("partials/game_row", values))
+    }
+
+    /// Tells open games lists that a game started; their rows are filtered, so they offer to refresh.
+    func publishGameStarted(_ db: Database, id: Int64) throws {
+        guard let record = try Store.game(db, id: id) else { return }
+        let values: [String: Any] = ["oob": true, "routes": views.routePaths,
+                                     "message": "New game: \(record.blackName) vs \(record.whiteName)."]
+        try Outbox.publish(db, topic: Self.gamesTopic, html: views.render("partials/games_news", values))
     }
 
     static func outcomeText(_ record: GameRecord) -> String {

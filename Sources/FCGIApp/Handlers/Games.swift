@@ -60,6 +60,7 @@ extension App {
             let html = BoardView(record: record, game: game).render(oob: true)
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
             try publishDashboardGames(db, to: [record.blackID, record.whiteID])
+            try publishGameRow(db, id: id)
             return html
         }
         return gameChangeAnswer(context, id: id, html: html)
@@ -78,6 +79,7 @@ extension App {
             let html = BoardView(record: record, game: game).render(oob: true)
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
             try publishDashboardGames(db, to: [record.blackID, record.whiteID])
+            try publishGameRow(db, id: id)
             return html
         }
         return gameChangeAnswer(context, id: id, html: html)

@@ -55,13 +55,25 @@ struct BoardView {
         }
         html += "</div></div>"
         if closingForm { html += "</form>" }
-        html += "<p id=\"game-status\" class=\"game-status\" role=\"status\"\(swap)>\(statusText.htmlEscaped)</p>"
+        html += "<p id=\"game-status\" class=\"game-status\"\(swap)>\(statusText.htmlEscaped)</p>"
+        // A live region that stays in the page (only its text is swapped), so screen readers announce each move.
+        if oob {
+            html += "<p id=\"move-announcer\" hx-swap-oob=\"innerHTML\">\(announcement.htmlEscaped)</p>"
+        } else {
+            html += "<p id=\"move-announcer\" class=\"visually-hidden\" aria-live=\"polite\" aria-atomic=\"true\"></p>"
+        }
         html += "<ol id=\"move-list\" class=\"move-list\"\(swap)>"
         for move in game.moves {
             html += "<li class=\"\(move.stone.rawValue)\">\(move.point.notation(boardSize: size) ?? "")</li>"
         }
         html += "</ol>"
         return html
+    }
+
+    /// What a screen reader says when a move arrives: the move, then the new state.
+    var announcement: String {
+        guard let last = game.lastMove, case .ongoing = game.status else { return statusText }
+        return "\(last.stone.displayName) played \(last.point.notation(boardSize: game.board.size) ?? ""). \(statusText)"
     }
 
     var statusText: String {
