@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need on a fresh Debian 12 machine (as root), idempotently:
 # Debian packages, a Python virtualenv for the tests, and htmx + its ws extension from the pinned
-# django-htmx wheel (sha256-checked) into static/vendor/.
+# django-htmx wheel (sha256-checked) and KaTeX (Debian's libjs-katex) into static/vendor/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(libfcgi-dev libfcgi-bin libsqlite3-dev libssl-dev zlib1g-dev nginx lighttpd spawn-fcgi
-                 chromium chromium-driver wrk unzip python3-venv curl)
+                 chromium chromium-driver wrk unzip python3-venv curl libjs-katex)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -41,5 +41,12 @@ if [ ! -f static/vendor/htmx.min.js ] || [ ! -f static/vendor/ext/ws.min.js ]; t
     cp "$tmp/django_htmx/static/django_htmx/ext/hx-ws-2.min.js" static/vendor/ext/ws.min.js
     rm -rf "$tmp"
     grep -q '2.0.10' static/vendor/htmx.min.js || { echo "setup: unexpected htmx version" >&2; exit 1; }
+fi
+# KaTeX for the lessons' math, from Debian's libjs-katex (fonts dereferenced: they are links into fonts-katex).
+if [ ! -f static/vendor/katex/katex.min.js ] || [ ! -f static/vendor/katex/contrib/auto-render.js ]; then
+    echo "setup: copying KaTeX from libjs-katex"
+    rm -rf static/vendor/katex
+    mkdir -p static/vendor
+    cp -rL /usr/share/javascript/katex static/vendor/katex
 fi
 echo "setup: ok"

@@ -14,6 +14,8 @@ public struct App: Sendable {
     let logger: Logger
     /// Wakes this process's job threads after a handler enqueued a job.
     let jobSignal = JobSignal()
+    /// The school's lessons, read from ROOT/content/school on first use.
+    let school: SchoolCatalog
 
     public init(config: Config, store: Store? = nil) throws {
         self.config = config
@@ -22,6 +24,7 @@ public struct App: Sendable {
         passwords = PasswordHasher(iterations: config.passwordIterations)
         csrf = CSRF(secret: config.secret)
         logger = Logger(label: "gomoku.app")
+        school = SchoolCatalog(directory: config.root + "/content/school")
     }
 
     /// Answers one request. Never throws: every failure becomes an error page or fragment.
@@ -111,6 +114,11 @@ public struct App: Sendable {
         case .game(let id): try gamePage(context, id: id)
         case .gameMove(let id): try gameMove(context, id: id)
         case .gameResign(let id): try gameResign(context, id: id)
+        case .lessons: try lessonsPage(context)
+        case .lesson(let id): try lessonPage(context, id: id)
+        case .lessonGenerate(let id): try lessonGenerate(context, id: id)
+        case .lessonLevel(let id): try lessonLevel(context, id: id)
+        case .lessonTutor(let id): try lessonTutor(context, id: id)
         }
     }
 

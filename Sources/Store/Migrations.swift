@@ -181,6 +181,36 @@ enum Migrations {
                 CREATE INDEX challenges_pending_expiry ON challenges(expires_at) WHERE status = 'pending';
                 """)
         }
+        migrator.registerMigration("008_school") { db in
+            try db.execute(sql: """
+                CREATE TABLE school_levels (
+                    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    level TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE lesson_exercises (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    lesson_id TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    puzzle TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('open', 'solved', 'skipped')),
+                    hints INTEGER NOT NULL DEFAULT 0,
+                    tries INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (user_id, lesson_id, position)
+                );
+                CREATE TABLE tutor_messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    lesson_id TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('student', 'tutor')),
+                    html TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX tutor_messages_lesson ON tutor_messages(user_id, lesson_id, id);
+                """)
+        }
         return migrator
     }()
 }

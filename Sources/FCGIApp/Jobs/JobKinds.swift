@@ -9,6 +9,8 @@ enum JobKind: String, CaseIterable, Sendable {
     /// Sleeps for `seconds` and reports which process finished it; for operators checking that jobs
     /// run and survive a dead worker (`gomoku-fcgi jobs enqueue diagnostic-sleep '{"seconds":5}'`).
     case diagnosticSleep = "diagnostic-sleep"
+    /// Builds a student's exercise set for a lesson, pushing its progress (payload: `LessonJobPayload`).
+    case lessonExercises = "lesson-exercises"
 }
 
 extension App {
@@ -19,6 +21,7 @@ extension App {
         switch kind {
         case .maintenance: try runMaintenance(context)
         case .diagnosticSleep: try diagnosticSleep(context)
+        case .lessonExercises: try generateLessonExercises(context)
         }
     }
 
@@ -26,6 +29,7 @@ extension App {
     func jobFailed(_ kind: JobKind, job: Job, message: String, willRetry: Bool) throws {
         switch kind {
         case .maintenance, .diagnosticSleep: break
+        case .lessonExercises: try lessonExercisesFailed(job, willRetry: willRetry)
         }
     }
 

@@ -72,7 +72,7 @@ extension Views {
             "register": Route.register.path, "validate_registration": Route.validateRegistration.path,
             "live_demo": Route.liveDemo.path, "live_demo_messages": Route.liveDemoMessages.path, "games": Route.games.path, "dashboard": Route.dashboard.path,
             "friends": Route.friends.path, "friend_search": Route.friendSearch.path, "friend_request": Route.friendRequest.path,
-            "challenges": Route.challenges.path,
+            "challenges": Route.challenges.path, "lessons": Route.lessons.path,
         ]
     }
 }
