@@ -16,6 +16,8 @@ public struct App: Sendable {
     let jobSignal = JobSignal()
     /// The school's lessons, read from ROOT/content/school on first use.
     let school: SchoolCatalog
+    /// Long-polls of the API waiting at once in this process (see `LongPollGate`).
+    let longPolls = LongPollGate(limit: 32)
 
     public init(config: Config, store: Store? = nil) throws {
         self.config = config
@@ -57,6 +59,8 @@ public struct App: Sendable {
     }
 
     private func handle(_ request: Request, requestID: String) throws -> Response {
+        // The JSON API has its own authentication (tokens, never cookies) and JSON errors.
+        if request.path.hasPrefix("/api/") { return handleAPI(request) }
         guard request.body.count <= config.maxBodyBytes else {
             throw HTTPError(.payloadTooLarge, "The request body is larger than \(config.maxBodyBytes / 1024) KiB.")
         }

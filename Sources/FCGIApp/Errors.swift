@@ -16,6 +16,11 @@ extension App {
             httpError = HTTPError(.internalServerError, "Something went wrong on our side. It has been logged (reference \(requestID)); please try again.")
             if config.dev { detail = String(reflecting: error) }
         }
+        if (request?.path ?? params["REQUEST_URI"] ?? "").hasPrefix("/api/") {
+            var response = APIError(httpError).response
+            if detail != nil { response.setHeader("X-Error-Detail", "see the server log") }
+            return response
+        }
         var values: [String: Any] = [
             "status": httpError.status.rawValue, "reason": httpError.status.reasonPhrase, "message": httpError.message,
             "title": "\(httpError.status.rawValue) \(httpError.status.reasonPhrase)",

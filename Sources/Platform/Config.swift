@@ -21,6 +21,10 @@ public struct Config: Sendable, Equatable {
     public var jobThreads: Int
     /// Milliseconds a claimed job stays leased without a heartbeat; a dead worker's job is retried after it.
     public var jobLease: Int64
+    /// Seconds an API token lives.
+    public var apiTokenLifetime: Int64
+    /// Longest an API long-poll waits, in seconds (keep it below the web server's read timeout).
+    public var longPollMax: Int
 
     /// Every key the config file and environment understand, with its environment variable.
     public static let keys: [(key: String, env: String, help: String)] = [
@@ -36,6 +40,8 @@ public struct Config: Sendable, Equatable {
         ("password_iterations", "GOMOKU_PASSWORD_ITERATIONS", "PBKDF2 iterations for new password hashes (minimum and default 600000)"),
         ("job_threads", "GOMOKU_JOB_THREADS", "background job threads per worker process (default 1; 0 = none, run `gomoku-fcgi work`)"),
         ("job_lease", "GOMOKU_JOB_LEASE", "seconds a running job's lease lasts without a heartbeat (default 30)"),
+        ("api_token_days", "GOMOKU_API_TOKEN_DAYS", "lifetime of API tokens in days (default 7)"),
+        ("long_poll_max", "GOMOKU_LONG_POLL_MAX", "longest wait of an API long-poll in seconds, 0 to 25 (default 25)"),
         ("listen", "GOMOKU_LISTEN", "serve: unix socket path or HOST:PORT"),
         ("socket_mode", "GOMOKU_SOCKET_MODE", "serve: unix socket permissions, octal (default 0660)"),
         ("socket_owner", "GOMOKU_SOCKET_OWNER", "serve: unix socket USER[:GROUP]"),
@@ -112,7 +118,9 @@ public struct Config: Sendable, Equatable {
             sessionLifetime: Int64(try integer(sources["session_days"], key: "session_days") ?? 14) * 86_400,
             passwordIterations: iterations,
             jobThreads: try integer(sources["job_threads"], key: "job_threads") ?? 1,
-            jobLease: Int64(max(1, try integer(sources["job_lease"], key: "job_lease") ?? 30)) * 1000)
+            jobLease: Int64(max(1, try integer(sources["job_lease"], key: "job_lease") ?? 30)) * 1000,
+            apiTokenLifetime: Int64(max(1, try integer(sources["api_token_days"], key: "api_token_days") ?? 7)) * 86_400,
+            longPollMax: min(25, try integer(sources["long_poll_max"], key: "long_poll_max") ?? 25))
     }
 
     /// The checkout or install root: the working directory if it has `templates/`, else the nearest

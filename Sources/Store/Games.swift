@@ -17,10 +17,13 @@ public struct GameRecord: Sendable, Equatable {
     /// `black`, `white` or `draw` once finished, with how (`five`, `resign`, `full`).
     public let result: String?
     public let moveCount: Int
+    /// Seconds since 1970.
+    public let createdAt: Int64
 
     init(row: Row) {
         id = row["id"]
         blackID = row["black_id"]
+        createdAt = row["created_at"] ?? 0
         whiteID = row["white_id"]
         blackName = row["black_name"]
         whiteName = row["white_name"]

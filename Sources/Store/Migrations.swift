@@ -211,6 +211,23 @@ enum Migrations {
                 CREATE INDEX tutor_messages_lesson ON tutor_messages(user_id, lesson_id, id);
                 """)
         }
+        migrator.registerMigration("009_api_tokens") { db in
+            // Only the SHA-256 of a token is kept: a leaked database does not leak working tokens.
+            try db.execute(sql: """
+                CREATE TABLE api_tokens (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    token_hash BLOB NOT NULL UNIQUE,
+                    device_name TEXT NOT NULL,
+                    device_info TEXT NOT NULL DEFAULT '{}',
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX api_tokens_user ON api_tokens(user_id);
+                CREATE INDEX api_tokens_expiry ON api_tokens(expires_at);
+                """)
+        }
         return migrator
     }()
 }

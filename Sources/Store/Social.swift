@@ -25,10 +25,14 @@ public struct Challenge: Sendable, Equatable {
     public let status: String
     public let gameID: Int64?
     public let expiresAt: Int64
+    public let createdAt: Int64
+    public let fromUsername: String
+    public let toUsername: String
 
     init(row: Row) {
         id = row["id"]; fromID = row["from_id"]; toID = row["to_id"]
         fromName = row["from_name"]; toName = row["to_name"]
+        fromUsername = row["from_username"]; toUsername = row["to_username"]; createdAt = row["created_at"]
         ruleset = row["ruleset"]; boardSize = row["board_size"]; colour = row["colour"]
         status = row["status"]; gameID = row["game_id"]; expiresAt = row["expires_at"]
     }
@@ -93,7 +97,7 @@ public extension Store {
     // MARK: Challenges
 
     private static let challengeSelect = """
-        SELECT c.*, f.display_name AS from_name, t.display_name AS to_name
+        SELECT c.*, f.display_name AS from_name, t.display_name AS to_name, f.username AS from_username, t.username AS to_username
         FROM challenges c JOIN users f ON f.id = c.from_id JOIN users t ON t.id = c.to_id
         """
 

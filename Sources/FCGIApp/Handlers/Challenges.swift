@@ -20,32 +20,47 @@ extension App {
     }
 
     private func createChallenge(_ context: RequestContext, user: User) throws -> Response {
-        let username = context.field("opponent").trimmingWhitespace()
+        let challenge = try sendChallenge(from: user, opponent: context.field("opponent"), ruleset: context.field("ruleset"),
+                                          size: context.field("size"), colour: context.field("colour"))
+        return try socialAnswer(context, redirect: Route.challenges.path, message: "Challenge sent to \(challenge.toName).")
+    }
+
+    func challengeRespond(_ context: RequestContext, id: Int64) throws -> Response {
+        let user = try requireUser(context)
+        let answer = context.field("answer")
+        let gameID = try answerChallenge(user, id: id, answer: answer)
+        if let gameID { return .redirect(to: Route.game(gameID).path, for: context.request) }
+        return try socialAnswer(context, redirect: Route.challenges.path, message: answer == "decline" ? "Challenge declined." : "Challenge cancelled.")
+    }
+
+    // MARK: The services (pages and the API)
+
+    /// Challenges a friend; they are told at once.
+    func sendChallenge(from user: User, opponent rawOpponent: String, ruleset rawRuleset: String, size rawSize: String,
+                       colour: String) throws -> Challenge {
+        let username = rawOpponent.trimmingWhitespace()
         let ruleset: Ruleset
-        do { ruleset = try Ruleset(parsing: context.field("ruleset")) } catch { throw HTTPError(.unprocessableContent, error.message) }
-        guard let size = Int(context.field("size")), Board.supportedSizes.contains(size) else {
+        do { ruleset = try Ruleset(parsing: rawRuleset) } catch { throw HTTPError(.unprocessableContent, error.message) }
+        guard let size = Int(rawSize), Board.supportedSizes.contains(size) else {
             throw HTTPError(.unprocessableContent, "Choose a 15×15 or 19×19 board.")
         }
-        let colour = context.field("colour")
         guard ["black", "white", "random"].contains(colour) else { throw HTTPError(.unprocessableContent, "Choose Black, White or random.") }
         guard let opponent = try store.user(username: username) else { throw HTTPError(.notFound, "There is no player called \(username.prefix(40)).") }
-        try store.publishing { db in
+        return try store.publishing { db in
             guard let friendship = try Store.friendship(db, between: user.id, and: opponent.id), friendship["status"] == "accepted" else {
                 throw HTTPError(.forbidden, "You can challenge your friends only; \(opponent.displayName) is not one yet.")
             }
             let challenge = try Store.createChallenge(db, from: user.id, to: opponent.id, ruleset: ruleset.rawValue, boardSize: size,
                                                       colour: colour, lifetime: Self.challengeLifetime)
             try publishChallenges(db, to: opponent, toast: "\(user.displayName) challenges you to \(ruleset.displayName) on \(size)×\(size).")
-            _ = challenge
+            return challenge
         }
-        return try socialAnswer(context, redirect: Route.challenges.path, message: "Challenge sent to \(opponent.displayName).")
     }
 
-    func challengeRespond(_ context: RequestContext, id: Int64) throws -> Response {
-        let user = try requireUser(context)
-        let answer = context.field("answer")
+    /// Accepts (→ the new game's id), declines or cancels challenge `id`.
+    func answerChallenge(_ user: User, id: Int64, answer: String) throws -> Int64? {
         guard ["accept", "decline", "cancel"].contains(answer) else { throw HTTPError(.badRequest, "Answer accept, decline or cancel.") }
-        let gameID = try store.publishing { db -> Int64? in
+        return try store.publishing { db -> Int64? in
             guard let challenge = try Store.challenge(db, id: id), challenge.toID == user.id || challenge.fromID == user.id else {
                 throw HTTPError(.notFound, "There is no such challenge.")
             }
@@ -82,8 +97,6 @@ extension App {
                 return nil
             }
         }
-        if let gameID { return .redirect(to: Route.game(gameID).path, for: context.request) }
-        return try socialAnswer(context, redirect: Route.challenges.path, message: answer == "decline" ? "Challenge declined." : "Challenge cancelled.")
     }
 
     func challengeValues(_ db: Database, for user: User) throws -> [String: Any] {

@@ -35,19 +35,7 @@ extension App {
     }
 
     func friendRequest(_ context: RequestContext) throws -> Response {
-        let user = try requireUser(context)
-        let username = context.field("username").trimmingWhitespace()
-        guard let other = try store.user(username: username) else { throw HTTPError(.notFound, "There is no player called \(username.prefix(40)).") }
-        guard other.id != user.id else { throw HTTPError(.unprocessableContent, "You cannot be your own friend here.") }
-        try store.publishing { db in
-            if let existing = try Store.friendship(db, between: user.id, and: other.id) {
-                let status: String = existing["status"]
-                if status == "accepted" { throw HTTPError(.conflict, "You and \(other.displayName) are already friends.") }
-                if status == "pending" { throw HTTPError(.conflict, "A friend request between you and \(other.displayName) is already waiting.") }
-            }
-            _ = try Store.requestFriendship(db, from: user.id, to: other.id)
-            try publishFriends(db, to: other, toast: "\(user.displayName) wants to be your friend.")
-        }
+        let (other, _) = try sendFriendRequest(from: try requireUser(context), to: context.field("username"))
         return try socialAnswer(context, redirect: Route.friends.path, message: "Friend request sent to \(other.displayName).")
     }
 
@@ -55,30 +43,60 @@ extension App {
         let user = try requireUser(context)
         let answer = context.field("answer")
         guard answer == "accept" || answer == "decline" else { throw HTTPError(.badRequest, "Answer accept or decline.") }
-        let otherName = try store.publishing { db -> String in
+        let other = try answerFriendRequest(user, id: id, accept: answer == "accept")
+        return try socialAnswer(context, redirect: Route.friends.path,
+                                message: answer == "accept" ? "You and \(other.displayName) are now friends." : "Request declined.")
+    }
+
+    func friendRemove(_ context: RequestContext, id: Int64) throws -> Response {
+        try removeFriend(try requireUser(context), id: id)
+        return try socialAnswer(context, redirect: Route.friends.path, message: "Removed.")
+    }
+
+    // MARK: The services (pages and the API)
+
+    /// Asks `username` to be `user`'s friend; the other player is told at once. Returns them and the request's id.
+    @discardableResult
+    func sendFriendRequest(from user: User, to rawUsername: String) throws -> (other: User, friendshipID: Int64) {
+        let username = rawUsername.trimmingWhitespace()
+        guard let other = try store.user(username: username) else { throw HTTPError(.notFound, "There is no player called \(username.prefix(40)).") }
+        guard other.id != user.id else { throw HTTPError(.unprocessableContent, "You cannot be your own friend here.") }
+        let id = try store.publishing { db -> Int64 in
+            if let existing = try Store.friendship(db, between: user.id, and: other.id) {
+                let status: String = existing["status"]
+                if status == "accepted" { throw HTTPError(.conflict, "You and \(other.displayName) are already friends.") }
+                if status == "pending" { throw HTTPError(.conflict, "A friend request between you and \(other.displayName) is already waiting.") }
+            }
+            let id = try Store.requestFriendship(db, from: user.id, to: other.id)
+            try publishFriends(db, to: other, toast: "\(user.displayName) wants to be your friend.")
+            return id
+        }
+        return (other, id)
+    }
+
+    /// Accepts or declines the request `id` made to `user`; returns who asked.
+    @discardableResult
+    func answerFriendRequest(_ user: User, id: Int64, accept: Bool) throws -> User {
+        try store.publishing { db -> User in
             let row = try friendshipForViewer(db, id: id, viewer: user.id)
             let requester: Int64 = row["requester_id"]
             guard row["status"] == "pending", requester != user.id else {
                 throw HTTPError(.conflict, "This request is not waiting for your answer.")
             }
-            try Store.setFriendshipStatus(db, id: id, status: answer == "accept" ? "accepted" : "declined")
+            try Store.setFriendshipStatus(db, id: id, status: accept ? "accepted" : "declined")
             guard let other = try Store.userByID(db, requester) else { throw HTTPError(.notFound, "That player no longer exists.") }
-            try publishFriends(db, to: other, toast: answer == "accept" ? "\(user.displayName) accepted your friend request." : nil)
-            return other.displayName
+            try publishFriends(db, to: other, toast: accept ? "\(user.displayName) accepted your friend request." : nil)
+            return other
         }
-        return try socialAnswer(context, redirect: Route.friends.path,
-                                message: answer == "accept" ? "You and \(otherName) are now friends." : "Request declined.")
     }
 
-    func friendRemove(_ context: RequestContext, id: Int64) throws -> Response {
-        let user = try requireUser(context)
+    func removeFriend(_ user: User, id: Int64) throws {
         try store.publishing { db in
             let row = try friendshipForViewer(db, id: id, viewer: user.id)
             let otherID: Int64 = row["user_low"] == user.id ? row["user_high"] : row["user_low"]
             try Store.deleteFriendship(db, id: id)
             if let other = try Store.userByID(db, otherID) { try publishFriends(db, to: other, toast: nil) }
         }
-        return try socialAnswer(context, redirect: Route.friends.path, message: "Removed.")
     }
 
     // MARK: Shared

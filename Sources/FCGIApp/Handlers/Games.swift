@@ -45,8 +45,25 @@ extension App {
         } else {
             expected = nil
         }
-        let html = try store.publishing { db -> String in
-            var (record, game) = try loadForChange(db, id: id)
+        let html = try playMove(user, gameID: id, at: point, expectedMoveNumber: expected).html
+        return gameChangeAnswer(context, id: id, html: html)
+    }
+
+    func gameResign(_ context: RequestContext, id: Int64) throws -> Response {
+        guard let user = context.user else { throw HTTPError(.forbidden, "Sign in to play.") }
+        return gameChangeAnswer(context, id: id, html: try resignGame(user, gameID: id).html)
+    }
+
+    // MARK: The services (pages and the API)
+
+    /// Plays `point` for `user` in game `gameID`: checked, stored and pushed to every page of the game,
+    /// the players' dashboards and the games lists, in one transaction. `expectedMoveNumber` (the number
+    /// of this move) turns a repeated or stale submission into a 409.
+    func playMove(_ user: User, gameID id: Int64, at point: Point, expectedMoveNumber expected: Int?) throws
+        -> (record: GameRecord, game: Game, html: String) {
+        try store.publishing { db in
+            let (record, loaded) = try loadForChange(db, id: id)
+            var game = loaded
             let stone = try Self.colour(of: user, in: record, game: game)
             if let expected, expected > game.moveNumber, !game.status.isOver {
                 throw HTTPError(.unprocessableContent, "There is no move \(expected) yet; the next move is number \(game.moveNumber).")
@@ -61,15 +78,15 @@ extension App {
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
             try publishDashboardGames(db, to: [record.blackID, record.whiteID])
             try publishGameRow(db, id: id)
-            return html
+            return (record, game, html)
         }
-        return gameChangeAnswer(context, id: id, html: html)
     }
 
-    func gameResign(_ context: RequestContext, id: Int64) throws -> Response {
-        guard let user = context.user else { throw HTTPError(.forbidden, "Sign in to play.") }
-        let html = try store.publishing { db -> String in
-            var (record, game) = try loadForChange(db, id: id)
+    /// `user` resigns game `gameID`; pushed like a move.
+    func resignGame(_ user: User, gameID id: Int64) throws -> (record: GameRecord, game: Game, html: String) {
+        try store.publishing { db in
+            let (record, loaded) = try loadForChange(db, id: id)
+            var game = loaded
             guard user.id == record.blackID || user.id == record.whiteID else {
                 throw HTTPError(.forbidden, "Only the players can resign this game.")
             }
@@ -80,9 +97,8 @@ extension App {
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
             try publishDashboardGames(db, to: [record.blackID, record.whiteID])
             try publishGameRow(db, id: id)
-            return html
+            return (record, game, html)
         }
-        return gameChangeAnswer(context, id: id, html: html)
     }
 
     /// htmx and the bridge get the swapped fragments; a plain form post goes back to the page.

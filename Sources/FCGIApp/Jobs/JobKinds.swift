@@ -58,6 +58,7 @@ extension App {
             }
         }
         try store.purgeExpiredSessions()
+        try store.purgeExpiredAPITokens()
         try store.purgeFinishedJobs(olderThan: Self.finishedJobRetention)
         try context.finish { db in
             _ = try enqueueJob(db, .maintenance, uniqueKey: JobKind.maintenance.rawValue, delay: Self.maintenanceInterval)

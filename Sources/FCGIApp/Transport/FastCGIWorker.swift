@@ -51,6 +51,7 @@ public final class FastCGIWorker: @unchecked Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
+        app.longPolls.setLimit(threads / 2)
         let jobs = JobRunner(app: app, threads: app.config.jobThreads)
         jobs.start()
         logger.info("worker ready", metadata: ["threads": "\(threads)", "job_threads": "\(app.config.jobThreads)"])
