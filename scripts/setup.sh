@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(libfcgi-dev libfcgi-bin libsqlite3-dev libssl-dev zlib1g-dev nginx lighttpd spawn-fcgi
+DEBIAN_PACKAGES=(libfcgi-dev libfcgi-bin libsqlite3-dev libssl-dev zlib1g-dev nginx lighttpd spawn-fcgi tmux
                  chromium chromium-driver wrk unzip python3-venv curl libjs-katex)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
@@ -19,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import pytest, selenium, websockets, requests' 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import pytest, selenium, websockets, requests, kosoku, schemathesis' 2>/dev/null; then
     echo "setup: creating .venv with the test tools"
     "$PYTHON" -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check -r Tests/EndToEnd/requirements.txt
