@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "gomoku-fcgi", targets: ["gomoku-fcgi"]),
         .executable(name: "gomoku-bridge", targets: ["gomoku-bridge"]),
+        .executable(name: "gomoku-cli", targets: ["gomoku-cli"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -87,6 +88,11 @@ let package = Package(
                 "WSBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "gomoku-cli",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: swiftSettings),
