@@ -72,7 +72,7 @@ public extension Store {
     static func userByID(_ db: Database, _ id: Int64) throws -> User? { try user(db, id: id) }
 
     private static func user(_ db: Database, id: Int64) throws -> User? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(User.init)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(User.init)
     }
 
     // MARK: Sessions
@@ -95,10 +95,10 @@ public extension Store {
     func sessionUser(idHash: [UInt8], lifetime: Int64) throws -> User? {
         let now = unixNow()
         let found = try pool.read { db -> (User, Int64)? in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT users.*, sessions.last_seen_at AS session_seen FROM sessions JOIN users ON users.id = sessions.user_id
                 WHERE sessions.id_hash = ? AND sessions.expires_at > ?
-                """, arguments: [Data(idHash), now]) else { return nil }
+                """), arguments: [Data(idHash), now]) else { return nil }
             return (User(row: row), row["session_seen"])
         }
         guard let (user, lastSeen) = found else { return nil }

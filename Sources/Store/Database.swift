@@ -10,8 +10,13 @@ public struct Store: Sendable {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String, migrate: Bool = true) throws {
         var config = Configuration()
-        // Several worker processes and the bridge share the file; without a timeout they fail at BEGIN IMMEDIATE.
-        config.busyMode = .timeout(10)
+        // Several worker processes and the bridge share the file. SQLite's own busy timeout sleeps in
+        // steps of up to 100 ms, which under load becomes the latency; retry every 50–500 µs instead,
+        // for up to about 10 s.
+        config.busyMode = .callback { tries in
+            usleep(useconds_t(min(500, 50 + tries * 10)))
+            return tries < 25_000
+        }
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
         }

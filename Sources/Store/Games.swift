@@ -53,24 +53,24 @@ public extension Store {
         """
 
     static func game(_ db: Database, id: Int64) throws -> GameRecord? {
-        try Row.fetchOne(db, sql: gameSelect + " WHERE games.id = ?", arguments: [id]).map(GameRecord.init)
+        try Row.fetchOne(db.cachedStatement(sql: gameSelect + " WHERE games.id = ?"), arguments: [id]).map(GameRecord.init)
     }
 
     /// The moves of a game in order.
     static func moves(_ db: Database, gameID: Int64) throws -> [StoredMove] {
-        try Row.fetchAll(db, sql: "SELECT number, row, col FROM moves WHERE game_id = ? ORDER BY number", arguments: [gameID])
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT number, row, col FROM moves WHERE game_id = ? ORDER BY number"), arguments: [gameID])
             .map { StoredMove(number: $0[0], row: $0[1], col: $0[2]) }
     }
 
     /// Appends a move and updates the game's summary; `result` finishes the game.
     static func recordMove(_ db: Database, gameID: Int64, number: Int, row: Int, col: Int, result: String?) throws {
         let now = unixNow()
-        try db.execute(sql: "INSERT INTO moves (game_id, number, row, col, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [gameID, number, row, col, now])
-        try db.execute(sql: """
+        try db.cachedStatement(sql: "INSERT INTO moves (game_id, number, row, col, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [gameID, number, row, col, now])
+        try db.cachedStatement(sql: """
             UPDATE games SET move_count = ?, updated_at = ?, status = CASE WHEN ? IS NULL THEN status ELSE 'finished' END,
             result = COALESCE(?, result) WHERE id = ?
-            """, arguments: [number, now, result, result, gameID])
+            """).execute(arguments: [number, now, result, result, gameID])
     }
 
     /// Ends a game without a move (resignation).
@@ -127,10 +127,10 @@ public extension Store {
 public extension Store {
     /// A player's games in progress, most recently moved first.
     static func activeGames(_ db: Database, of userID: Int64, limit: Int = 50) throws -> [GameRecord] {
-        try Row.fetchAll(db, sql: gameSelect + """
+        try Row.fetchAll(db.cachedStatement(sql: gameSelect + """
              WHERE (games.black_id = ? OR games.white_id = ?) AND games.status = 'active'
             ORDER BY games.updated_at DESC, games.id DESC LIMIT ?
-            """, arguments: [userID, userID, limit]).map(GameRecord.init)
+            """), arguments: [userID, userID, limit]).map(GameRecord.init)
     }
 }
 

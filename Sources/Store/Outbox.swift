@@ -32,15 +32,15 @@ public enum Outbox {
     @discardableResult
     public static func publish(_ db: Database, topic: String, html: String, toUser userID: Int64? = nil,
                                toConnection connectionID: String? = nil) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO notifications (topic, html, user_id, connection_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [topic, html, userID, connectionID, unixMillis()])
+        try db.cachedStatement(sql: "INSERT INTO notifications (topic, html, user_id, connection_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [topic, html, userID, connectionID, unixMillis()])
         return db.lastInsertedRowID
     }
 
     /// The id of the newest notification ever committed (0 when none), from AUTOINCREMENT's counter,
     /// so it is right even after every row was trimmed.
     public static func latestID(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'notifications'") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'notifications'")) ?? 0
     }
 }
 
@@ -56,7 +56,7 @@ public extension Store {
     /// Notifications after `cursor`, oldest first, at most `limit`.
     func notifications(after cursor: Int64, limit: Int = 1000) throws -> [Outbox.Notification] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM notifications WHERE id > ? ORDER BY id LIMIT ?"), arguments: [cursor, limit])
                 .map(Outbox.Notification.init)
         }
     }

@@ -11,14 +11,18 @@ extension FormFields {
 
 /// Decoders for the body formats the app accepts. Every failure is a 4xx `HTTPError`.
 enum FormDecoding {
+    private static func plusAsSpace(_ text: Substring) -> String {
+        text.contains("+") ? String(text.map { $0 == "+" ? " " : $0 }) : String(text)
+    }
+
     /// `a=1&b=two+words` → fields; invalid percent-escapes or UTF-8 → 400.
     static func urlencoded(_ text: String, what: String = "form") throws -> FormFields {
         var fields: FormFields = [:]
         if text.isEmpty { return fields }
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let rawName = parts[0].replacingOccurrences(of: "+", with: " ")
-            let rawValue = parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: " ") : ""
+            let rawName = plusAsSpace(parts[0])
+            let rawValue = parts.count > 1 ? plusAsSpace(parts[1]) : ""
             guard let name = rawName.removingPercentEncoding, let value = rawValue.removingPercentEncoding else {
                 throw HTTPError(.badRequest, "The \(what) is not validly encoded (bad percent-escape or UTF-8).")
             }

@@ -51,7 +51,7 @@ public struct Request: Sendable {
         query = try FormDecoding.urlencoded(rawQuery, what: "query string")
         var headers: [String: String] = [:]
         for (name, value) in params where name.hasPrefix("HTTP_") {
-            headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
+            headers[Self.headerName(fromParam: name)] = value
         }
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         self.headers = headers
@@ -64,6 +64,19 @@ public struct Request: Sendable {
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// `HTTP_X_CSRF_TOKEN` → `x-csrf-token`, byte by byte (this runs for every header of every request).
+    static func headerName(fromParam param: String) -> String {
+        var bytes = Array(param.utf8.dropFirst(5))
+        for index in bytes.indices {
+            switch bytes[index] {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes[index] += 32
+            case UInt8(ascii: "_"): bytes[index] = UInt8(ascii: "-")
+            default: break
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// `scheme://host[:port]` as the browser addressed us, for Origin checks and absolute URLs.
     public var origin: String? {
