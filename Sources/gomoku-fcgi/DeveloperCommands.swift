@@ -169,3 +169,39 @@ struct CheckConfig: ParsableCommand {
         }
     }
 }
+
+struct BenchEngine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-engine",
+        abstract: "Time the VCF/VCT solvers on the fixed benchmark positions and puzzle generation; prints JSON (for make bench).")
+    @Option(help: "Repetitions per position (the fastest counts).") var repetitions = 5
+    @Option(name: .customLong("puzzles"), help: "Puzzles to generate per kind for the generation timing.") var puzzles = 5
+
+    func run() throws {
+        let results = EngineBenchmark.run(repetitions: max(1, repetitions))
+        func milliseconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+        var generation: [[String: Any]] = []
+        let clock = ContinuousClock()
+        for kind in PuzzleKind.allCases {
+            let ruleset: Ruleset = kind == .forbidden ? .renju : .freestyle
+            var found = 0
+            let elapsed = clock.measure {
+                found = PuzzleGenerator.generate(PuzzleRequest(kind: kind, ruleset: ruleset, count: max(1, puzzles), seed: 20261122)).count
+            }
+            generation.append(["kind": kind.rawValue, "ruleset": ruleset.rawValue, "found": found, "ms": milliseconds(elapsed)])
+        }
+        let object: [String: Any] = [
+            "positions": results.map { result -> [String: Any] in
+                ["name": result.name, "outcome": result.outcome.rawValue, "attacker_moves": result.attackerMoves,
+                 "first_move": result.firstMove ?? "", "nodes": result.nodes, "ms": milliseconds(result.elapsed),
+                 "nodes_per_s": Int(result.nodesPerSecond), "as_expected": result.matchesExpectation]
+            },
+            "generation": generation,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        if results.contains(where: { !$0.matchesExpectation }) { throw ExitCode(1) }
+    }
+}

@@ -52,6 +52,8 @@ public final class FastCGIWorker: @unchecked Sendable {
             thread.start()
         }
         app.longPolls.setLimit(threads / 2)
+        // Parse every template before the first request rather than during it.
+        do { try app.views.preload() } catch { logger.critical("templates do not parse", metadata: ["error": "\(error)"]); return 1 }
         let jobs = JobRunner(app: app, threads: app.config.jobThreads)
         jobs.start()
         logger.info("worker ready", metadata: ["threads": "\(threads)", "job_threads": "\(app.config.jobThreads)"])

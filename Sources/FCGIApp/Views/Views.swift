@@ -2,50 +2,102 @@ import Platform
 import Foundation
 import Mustache
 
-/// The Mustache templates in `templates/`, parsed once per process, and the values every page needs.
+/// The Mustache templates in `templates/`, each parsed once per process when first needed (a CGI
+/// request parses only what its page uses; FastCGI workers call `preload()` at start), and the values
+/// every page needs.
 public struct Views: Sendable {
-    let library: MustacheLibrary
-    /// Changes whenever a stylesheet or script changes, so long-cached assets are refetched.
-    let assetVersion: String
+    private let templates: TemplateStore
+    private let staticDir: String
 
     public init(templatesDir: String, staticDir: String) throws {
-        var templates: [String: MustacheTemplate] = [:]
-        let base = templatesDir.hasSuffix("/") ? templatesDir : templatesDir + "/"
-        guard let files = FileManager.default.enumerator(atPath: base) else {
-            throw ConfigError("cannot read templates in \(templatesDir)")
-        }
-        for case let file as String in files where file.hasSuffix(".mustache") {
-            let text = try String(contentsOfFile: base + file, encoding: .utf8)
-            do {
-                templates[String(file.dropLast(".mustache".count))] = try MustacheTemplate(string: text)
-            } catch {
-                throw ConfigError("template \(file) does not parse: \(error)")
-            }
-        }
-        library = MustacheLibrary(templates: templates)
-        assetVersion = Self.fingerprint(of: staticDir)
+        guard FileManager.default.fileExists(atPath: templatesDir) else { throw ConfigError("cannot read templates in \(templatesDir)") }
+        templates = TemplateStore(directory: templatesDir.hasSuffix("/") ? templatesDir : templatesDir + "/")
+        self.staticDir = staticDir
     }
+
+    /// Parses every template now (a long-running worker pays this once, before its first request).
+    public func preload() throws { try templates.loadAll() }
+
+    /// Changes whenever a stylesheet or script changes, so long-cached assets are refetched.
+    var assetVersion: String { templates.assetVersion(staticDir: staticDir) }
 
     /// Renders a template; a missing template is a programming error reported as a 500.
     func render(_ name: String, _ context: [String: Any]) throws -> String {
-        guard let html = library.render(context, withTemplate: name) else {
+        guard let html = try templates.library(for: name).render(context, withTemplate: name) else {
             throw ViewError.missingTemplate(name)
         }
         return html
     }
 
     enum ViewError: Error { case missingTemplate(String) }
+}
 
-    private static func fingerprint(of staticDir: String) -> String {
-        var combined: [UInt8] = []
-        for sub in ["css", "js"] {
-            let dir = staticDir + "/" + sub
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? []
-            for file in files {
-                if let data = FileManager.default.contents(atPath: dir + "/" + file) { combined += Array(data) }
-            }
+/// The parsed templates so far, grown on demand with each template's partials and parent layouts.
+final class TemplateStore: @unchecked Sendable {
+    private let directory: String
+    private let lock = NSLock()
+    private var library = MustacheLibrary()
+    private var loaded: Set<String> = []
+    private var fingerprint: String?
+
+    init(directory: String) { self.directory = directory }
+
+    func library(for name: String) throws -> MustacheLibrary {
+        try lock.withLock {
+            try load(name)
+            return library
         }
-        return Base64URL.encode(Digest.sha256(String(decoding: combined, as: UTF8.self)).prefix(6))
+    }
+
+    func loadAll() throws {
+        guard let files = FileManager.default.enumerator(atPath: directory) else { throw ConfigError("cannot read templates in \(directory)") }
+        let names = files.compactMap { ($0 as? String).flatMap { $0.hasSuffix(".mustache") ? String($0.dropLast(9)) : nil } }
+        try lock.withLock { for name in names { try load(name) } }
+    }
+
+    /// Parses `name` and, recursively, everything it refers to. Called with the lock held.
+    private func load(_ name: String) throws {
+        guard !loaded.contains(name) else { return }
+        let path = directory + name + ".mustache"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        do {
+            library.register(try MustacheTemplate(string: text), named: name)
+        } catch {
+            throw ConfigError("template \(name).mustache does not parse: \(error)")
+        }
+        loaded.insert(name)
+        for reference in Self.references(in: text) { try load(reference) }
+    }
+
+    /// The names in `{{> name}}` (partial) and `{{< name}}` (parent) tags: the templates a template needs.
+    static func references(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            rest = rest[open.upperBound...]
+            guard let kind = rest.first, kind == ">" || kind == "<", let close = rest.range(of: "}}") else { continue }
+            let name = rest[rest.index(after: rest.startIndex)..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if !name.isEmpty { names.append(name) }
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+
+    func assetVersion(staticDir: String) -> String {
+        lock.withLock {
+            if let fingerprint { return fingerprint }
+            var combined: [UInt8] = []
+            for sub in ["css", "js"] {
+                let dir = staticDir + "/" + sub
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? []
+                for file in files {
+                    if let data = FileManager.default.contents(atPath: dir + "/" + file) { combined += Array(data) }
+                }
+            }
+            let value = Base64URL.encode(Digest.sha256(String(decoding: combined, as: UTF8.self)).prefix(6))
+            fingerprint = value
+            return value
+        }
     }
 }
 
