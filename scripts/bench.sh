@@ -1,95 +1,141 @@
 #!/usr/bin/env bash
-# `make bench`: measures the release build through a real nginx on this machine and writes
-# bench/results/<timestamp>.json and .md. Never part of `make test`.
+# `make bench` (never part of `make test`): measures the release build, started with the README's own
+# start code (scripts/run.sh: nginx + gomoku-fcgi serve + gomoku-bridge), and writes
+# bench/results/<timestamp>.json and .md. BENCH_PEER=1 also runs the seeds' stack
+# (../shared/peers/django-channels) through the move/push scenario in the same run, with ratios.
 #
-# Scenario so far: the login page through nginx → FastCGI → gomoku-fcgi, next to nginx serving a
-# static file of exactly the same bytes (the physical limit of the web-server path here).
-# Environment: BENCH_PORT (default 18480), DURATION seconds per run (10), CONNECTIONS (32),
-# RUNS (3; the median is reported), WORKERS (2), THREADS (8).
+# Scenarios (docs/performance.md explains each figure and its goal):
+#   move      the peers' movepush.py at MOVE_GAMES concurrent games: moves/s, HTTP and push p50/p99,
+#             server CPU per move, and the bridge's own commit → frame histograms
+#   page      wrk on the login page and on a game page (signed in) vs nginx serving the same bytes
+#   cgi       one request answered by a cold `gomoku-fcgi` process
+#   engine    VCF/VCT solve times and nodes/s on fixed positions; puzzle generation time
+#   live      the bridge alone: latency at 50/500 connections, 10k fan-out, idle RSS per connection
+# Environment: BENCH_PORT (18480), DURATION (10 s per run), CONNECTIONS (32), RUNS (3, medians),
+# MOVE_GAMES ("1 10 50"), LIVE_SCENARIOS, SCENARIOS (all of the above), BENCH_PEER (0).
 set -euo pipefail
+PATH=$PATH:/usr/sbin:/sbin
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 PORT=${BENCH_PORT:-18480}
+BRIDGE_PORT=$((PORT + 1))
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 RUNS=${RUNS:-3}
-WORKERS=${WORKERS:-2}
-THREADS=${THREADS:-8}
+MOVE_GAMES=${MOVE_GAMES:-1 10 50}
+SCENARIOS=${SCENARIOS:-move page cgi engine live}
 bin=$repo/.build/release/gomoku-fcgi
+peers=$(cd "$repo/.." && pwd)/shared/peers
 [ -x "$bin" ] || { echo "bench: build first (make build)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "bench: wrk is missing (make setup installs it)" >&2; exit 1; }
+want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
 tmp=$(mktemp -d /tmp/gmk-bench.XXXXXX)
-chmod 755 "$tmp"  # nginx workers run as nobody and must reach the socket
-app_pid=""; nginx_pid=""
+chmod 755 "$tmp"
+data=$tmp/data
+results=$tmp/results.jsonl
+: > "$results"
+run_pid=""
 cleanup() {
-    [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
-    [ -n "$app_pid" ] && kill -TERM "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
-    rm -f "$repo/static/vendor/bench-login-page.html"
+    if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null || true; fi
+    rm -f "$repo"/static/vendor/bench-*.html
     [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
+record() { echo "$1" >> "$results"; echo "bench: $1" >&2; }
 
-mkdir -p "$tmp/data"
-GOMOKU_ROOT=$repo GOMOKU_DATA_DIR=$tmp/data "$bin" serve --listen "$tmp/app.sock" --socket-mode 666 \
-    --workers "$WORKERS" --threads "$THREADS" --log-level warning 2>"$tmp/app.log" &
-app_pid=$!
-for _ in $(seq 100); do [ -S "$tmp/app.sock" ] && break; sleep 0.05; done
-GOMOKU_ROOT=$repo PORT=$PORT FCGI_SOCKET=$tmp/app.sock "$repo/scripts/render-conf.sh" nginx "$tmp/nginx" >/dev/null
-nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' 2>"$tmp/nginx.log" &
-nginx_pid=$!
+# The stack, exactly as `make run` starts it.
+mkdir -p "$data"
+GOMOKU_DATA_DIR=$data GOMOKU_LOG_LEVEL=warning PORT=$PORT BRIDGE_ADDR=127.0.0.1:$BRIDGE_PORT BIN_DIR=.build/release \
+    setsid "$repo/scripts/run.sh" > "$tmp/run.log" 2>&1 &
+run_pid=$!
 base=http://127.0.0.1:$PORT
-for _ in $(seq 100); do curl -fsS -o /dev/null "$base/accounts/login/" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 200); do curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break; sleep 0.05; done
+curl -fsS -o /dev/null "$base/healthz" || { echo "bench: the stack did not start:" >&2; cat "$tmp/run.log" >&2; exit 1; }
+pids="$(cat run/gomoku-fcgi.pid),$(cat run/gomoku-bridge.pid),$(cat run/nginx/nginx.pid)"
+cli() { GOMOKU_DATA_DIR=$data GOMOKU_ROOT=$repo GOMOKU_LOG_LEVEL=warning "$bin" "$@"; }
 
-# The static twin: the login page's exact bytes, served by nginx from /static/.
-curl -fsS "$base/accounts/login/" -o "$repo/static/vendor/bench-login-page.html"
-size=$(stat -c %s "$repo/static/vendor/bench-login-page.html")
-
-measure() {  # url → median requests/s over RUNS runs
-    local url=$1 values=()
-    wrk -t2 -c"$CONNECTIONS" -d2s "$url" >/dev/null  # warm-up
-    for _ in $(seq "$RUNS"); do
-        values+=("$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$url" | awk '/Requests\/sec/ {print $2}')")
-    done
-    printf '%s\n' "${values[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+median_rps() {  # wrk args… → median requests/s over RUNS runs
+    wrk -t2 -c"$CONNECTIONS" -d2s "$@" >/dev/null
+    for _ in $(seq "$RUNS"); do wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$@" | awk '/Requests\/sec/ {print $2}'; done \
+        | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
-login=$(measure "$base/accounts/login/")
-static=$(measure "$base/static/vendor/bench-login-page.html")
-ratio=$(awk -v a="$login" -v b="$static" 'BEGIN {printf "%.2f", a/b}')
+if want move; then
+    loadgen_python=$("$peers/loadgen/setup.sh" | tail -1)
+    for games in $MOVE_GAMES; do
+        cli seed-demo --users $((2 * (games + 8))) --games $((games + 8)) --json > "$tmp/seed-$games.json"
+        record "$("$repo/.venv/bin/python" bench/move_bench.py --loadgen-python "$loadgen_python" --movepush "$peers/loadgen/movepush.py" \
+            --base "$base" --metrics "http://127.0.0.1:$BRIDGE_PORT/metrics" --seed "$tmp/seed-$games.json" --games "$games" \
+            --duration "$DURATION" --pids "$pids" --label gomoku)"
+    done
+fi
 
-# The bridge, fresh for each memory figure (RSS only grows), measured directly (not through nginx).
-bridge_bin=$repo/.build/release/gomoku-bridge
-live_results=$tmp/live.jsonl
-: > "$live_results"
-for scenario in ${LIVE_SCENARIOS:-latency:50 latency:500 fanout:10000 idle:10000 idle:19000}; do
-    bridge_port=$((PORT + 1))
-    GOMOKU_ROOT=$repo GOMOKU_DATA_DIR=$tmp/data "$bridge_bin" --listen "127.0.0.1:$bridge_port" --app-socket "$tmp/app.sock" \
-        --log-level warning 2>>"$tmp/bridge.log" &
-    bridge_pid=$!
-    for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$bridge_port/healthz" 2>/dev/null && break; sleep 0.05; done
-    "$repo/.venv/bin/python" "$repo/bench/live_bench.py" --data-dir "$tmp/data" --port "$bridge_port" --pid "$bridge_pid" \
-        "$scenario" >> "$live_results" || echo "bench: scenario $scenario failed" >&2
-    kill -TERM "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null || true
-done
+if want page; then
+    # The login page, and a game page as its signed-in player sees it, next to the same bytes served
+    # by nginx as a static file: the physical limit of the web-server path on this machine.
+    cli seed-demo --users 2 --games 1 --password bench-password-1 --json > "$tmp/seed-page.json"
+    jar=$tmp/cookies
+    token=$(curl -fsS -c "$jar" "$base/accounts/login/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+    curl -fsS -b "$jar" -c "$jar" -o /dev/null -H "Origin: $base" --data-urlencode "csrf_token=$token" \
+        --data-urlencode username=player1 --data-urlencode password=bench-password-1 "$base/accounts/login/"
+    cookie=$(awk '$6 == "gomoku_session" || $6 == "gomoku_csrf" {printf "%s=%s; ", $6, $7}' "$jar")
+    game_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["games"][0]["id"])' "$tmp/seed-page.json")
+    curl -fsS "$base/accounts/login/" -o static/vendor/bench-login.html
+    curl -fsS -H "Cookie: $cookie" "$base/games/$game_id/" -o static/vendor/bench-game.html
+    grep -q 'ws-connect=' static/vendor/bench-game.html || { echo "bench: the game page did not come back signed in" >&2; exit 1; }
+    for page in login game; do
+        size=$(stat -c %s "static/vendor/bench-$page.html")
+        if [ "$page" = login ]; then url=$base/accounts/login/; app_rps=$(median_rps "$url")
+        else url=$base/games/$game_id/; app_rps=$(median_rps -H "Cookie: $cookie" "$url"); fi
+        static_rps=$(median_rps "$base/static/vendor/bench-$page.html")
+        record "$(printf '{"scenario": "page", "page": "%s", "bytes": %s, "app_rps": %s, "static_rps": %s, "ratio": %s}' \
+            "$page" "$size" "$app_rps" "$static_rps" "$(awk -v a="$app_rps" -v b="$static_rps" 'BEGIN {printf "%.3f", a/b}')")"
+    done
+fi
+
+if want cgi; then
+    record "$("$repo/.venv/bin/python" bench/cgi_bench.py --bin "$bin" --root "$repo" --data-dir "$data" --runs 40)"
+fi
+
+if want engine; then
+    record "$(cli bench-engine --repetitions 5 --puzzles 5 | python3 -c 'import json,sys; d=json.load(sys.stdin); d["scenario"]="engine"; print(json.dumps(d, sort_keys=True))')"
+fi
+
+if want live; then
+    # The bridge alone, a fresh one per scenario (RSS only grows), next to the running app.
+    kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null || true; run_pid=""
+    bridge_bin=$repo/.build/release/gomoku-bridge
+    cli serve --listen "$tmp/app.sock" --socket-mode 666 --workers 2 --log-level warning 2>"$tmp/app.log" &
+    app_pid=$!
+    for _ in $(seq 100); do [ -S "$tmp/app.sock" ] && break; sleep 0.05; done
+    for scenario in ${LIVE_SCENARIOS:-latency:50 latency:500 fanout:10000 idle:10000 idle:19000}; do
+        GOMOKU_ROOT=$repo GOMOKU_DATA_DIR=$data "$bridge_bin" --listen "127.0.0.1:$BRIDGE_PORT" --app-socket "$tmp/app.sock" \
+            --log-level warning 2>>"$tmp/bridge.log" &
+        bridge_pid=$!
+        for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$BRIDGE_PORT/healthz" 2>/dev/null && break; sleep 0.05; done
+        line=$("$repo/.venv/bin/python" bench/live_bench.py --data-dir "$data" --port "$BRIDGE_PORT" --pid "$bridge_pid" "$scenario") \
+            && record "$line" || echo "bench: live scenario $scenario failed" >&2
+        kill -TERM "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null || true
+    done
+    kill -TERM "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true
+fi
+
+if [ "${BENCH_PEER:-0}" = 1 ] && want move; then
+    # The seeds' stack through the same move/push runs, on the same machine, in the same run.
+    PORT=8090 "$peers/django-channels/run.sh" start >&2
+    peer_pids="$(cat "$peers/django-channels/run/app.pid"),$(cat "$peers/django-channels/run/redis.pid"),$(cat "$peers/django-channels/run/nginx.pid")"
+    for games in $MOVE_GAMES; do
+        "$peers/django-channels/run.sh" manage seed_bench --users $((2 * (games + 8))) --games $((games + 8)) > "$tmp/peer-seed-$games.json"
+        record "$("$repo/.venv/bin/python" bench/move_bench.py --loadgen-python "$loadgen_python" --movepush "$peers/loadgen/movepush.py" \
+            --base http://127.0.0.1:8090 --seed "$tmp/peer-seed-$games.json" --games "$games" --duration "$DURATION" \
+            --pids "$peer_pids" --label peer)" || echo "bench: peer run at $games games failed" >&2
+    done
+    "$peers/django-channels/run.sh" stop >&2 || true
+fi
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p bench/results
-cat > "bench/results/$stamp.json" <<JSON
-{"timestamp": "$stamp", "machine": {"cores": $(nproc)}, "settings": {"duration_s": $DURATION, "connections": $CONNECTIONS, "runs": $RUNS, "workers": $WORKERS, "threads": $THREADS},
- "login_page_through_nginx": {"bytes": $size, "requests_per_s": $login},
- "static_file_same_size": {"bytes": $size, "requests_per_s": $static},
- "ratio": $ratio,
- "live": [$(paste -sd, "$live_results")]}
-JSON
-{
-    echo "| scenario | bytes | req/s (median of $RUNS × ${DURATION}s, $CONNECTIONS connections) |"
-    echo "|---|---|---|"
-    echo "| login page: nginx → FastCGI → gomoku-fcgi ($WORKERS workers × $THREADS threads) | $size | $login |"
-    echo "| same bytes as a static file from nginx | $size | $static |"
-    echo "| ratio | | $ratio |"
-    echo
-    echo "Live (bridge, direct):"
-    echo
-    sed 's/^/    /' "$live_results"
-} | tee "bench/results/$stamp.md"
+"$repo/.venv/bin/python" bench/report.py --results "$results" --stamp "$stamp" --cores "$(nproc)" \
+    --json "bench/results/$stamp.json" --markdown "bench/results/$stamp.md"
+cat "bench/results/$stamp.md"

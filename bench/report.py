@@ -1,0 +1,64 @@
+"""Turns the JSON lines of one `make bench` run into bench/results/<stamp>.json and a Markdown table with
+each figure next to its goal (and next to the peer's, when BENCH_PEER=1 ran it too)."""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def fmt(value, digits=1) -> str:
+    return "–" if value is None else (f"{value:.{digits}f}" if isinstance(value, float) else str(value))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--stamp", required=True)
+    parser.add_argument("--cores", type=int, required=True)
+    parser.add_argument("--json", required=True)
+    parser.add_argument("--markdown", required=True)
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in open(args.results) if line.strip().startswith("{")]
+    json.dump({"timestamp": args.stamp, "machine": {"cores": args.cores}, "results": rows}, open(args.json, "w"), indent=1, sort_keys=True)
+
+    out = [f"# make bench — {args.stamp} ({args.cores} cores)", ""]
+    moves = [r for r in rows if "games" in r and "moves_per_s" in r]
+    if moves:
+        peer = {r["games"]: r for r in moves if r.get("label") == "peer"}
+        out += ["## Move round trip (movepush.py; closed loop: each game waits for its push before the next move)", "",
+                "| games | moves/s | server CPU ms/move | HTTP p50/p99 ms | push p50/p99 ms (client) | bridge commit→flush p50/p99 ms | peer moves/s | peer CPU ms/move | CPU ratio (goal ≤ 0.01) |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for r in (r for r in moves if r.get("label") == "gomoku"):
+            flush = r.get("bridge", {}).get("commit_to_flush", {})
+            p = peer.get(r["games"], {})
+            ratio = (r["server_cpu_ms_per_move"] / p["server_cpu_ms_per_move"]) if p.get("server_cpu_ms_per_move") else None
+            out.append(f"| {r['games']} | {fmt(r['moves_per_s'])} | {fmt(r.get('server_cpu_ms_per_move'), 2)} | "
+                       f"{fmt(r['http_ms']['p50'])}/{fmt(r['http_ms']['p99'])} | {fmt(r['push_ms']['p50'])}/{fmt(r['push_ms']['p99'])} | "
+                       f"≤{fmt(flush.get('p50_le_ms'))}/≤{fmt(flush.get('p99_le_ms'))} | {fmt(p.get('moves_per_s'))} | "
+                       f"{fmt(p.get('server_cpu_ms_per_move'), 2)} | {fmt(ratio, 3)} |")
+        out.append("")
+    pages = [r for r in rows if r.get("scenario") == "page"]
+    if pages:
+        out += ["## Pages through nginx (wrk, median of runs) vs the same bytes as a static file", "",
+                "| page | bytes | app req/s | static req/s | ratio (goal ≥ 0.3 for the game page) |", "|---|---|---|---|---|"]
+        out += [f"| {r['page']} | {r['bytes']} | {r['app_rps']} | {r['static_rps']} | {r['ratio']} |" for r in pages]
+        out.append("")
+    for r in (r for r in rows if r.get("scenario") == "cgi_cold"):
+        out += ["## CGI, cold process (goal ≤ 15 ms)", "", "| path | median ms | p90 ms | min ms |", "|---|---|---|---|"]
+        out += [f"| {p['path']} | {p['median_ms']} | {p['p90_ms']} | {p['min_ms']} |" for p in r["pages"]]
+        out.append("")
+    for r in (r for r in rows if r.get("scenario") == "engine"):
+        out += ["## Engine (release)", "", "| position | result | nodes | ms | nodes/s |", "|---|---|---|---|---|"]
+        out += [f"| {p['name']} | {p['outcome']} {p['attacker_moves'] or ''} {p['first_move']} | {p['nodes']} | {p['ms']:.3f} | {p['nodes_per_s']} |"
+                for p in r["positions"]]
+        out += ["", "| puzzle kind | found | ms |", "|---|---|---|"]
+        out += [f"| {g['kind']} ({g['ruleset']}) | {g['found']} | {g['ms']:.1f} |" for g in r["generation"]]
+        out.append("")
+    live = [r for r in rows if r.get("scenario") in ("commit_to_frame", "fanout", "idle_rss")]
+    if live:
+        out += ["## Bridge alone", ""] + ["    " + json.dumps(r, sort_keys=True) for r in live] + [""]
+    open(args.markdown, "w").write("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
