@@ -457,7 +457,8 @@ def test_play_in_a_terminal(site, tmp_path, tmux_env):
 
         # q leaves: the normal screen is back, echo and canonical mode on, exit status 0.
         term.keys("q")
-        wait_until(lambda: done.exists() and "exit=" in done.read_text(), 10, message="gomoku-cli to exit")
+        wait_until(lambda: done.exists() and "exit=" in done.read_text() and "icanon" in done.read_text(), 10,
+                   message="gomoku-cli to exit and stty to report")
         assert done.read_text().startswith("exit=0")
         flags = stty_flags(done)
         assert {"icanon", "echo", "isig", "icrnl"} <= flags and not {"-icanon", "-echo", "-isig"} & flags, flags
@@ -497,7 +498,8 @@ def test_play_restores_the_terminal_on_sigterm_and_shows_the_winning_line(site, 
         shell = int(term.pane("pane_pid"))
         client = wait_until(lambda: next(iter(support.children(shell)), None), 5, message="the gomoku-cli process")
         os.kill(client, signal.SIGTERM)
-        wait_until(lambda: done.exists() and "exit=" in done.read_text(), 10, message="gomoku-cli to exit")
+        wait_until(lambda: done.exists() and "exit=" in done.read_text() and "icanon" in done.read_text(), 10,
+                   message="gomoku-cli to exit and stty to report")
         assert done.read_text().startswith(f"exit={128 + signal.SIGTERM}")
         flags = stty_flags(done)
         assert {"icanon", "echo"} <= flags and "-echo" not in flags, flags

@@ -133,7 +133,8 @@ def test_without_javascript_the_lesson_works_with_plain_forms(site, chrome):
     assert "Exercise 2 of 5" in text(driver, "#active-task-area")
     box = driver.find_element(By.ID, "tutor-message")
     box.send_keys("hint\n")
-    assert chat(driver)[-2:][0] == "You hint"
+    browser_wait(driver, lambda d: "You hint" in chat(d), "the page after the hint was posted")
+    assert chat(driver)[-2] == "You hint" and chat(driver)[-1].startswith("Tutor ")
 
 
 def test_bad_school_requests_are_refused_and_change_nothing(site):
@@ -152,3 +153,45 @@ def test_bad_school_requests_are_refused_and_change_nothing(site):
                          headers={"Origin": site.base_url}, allow_redirects=False, timeout=30).status_code == 403
     assert requests.get(site.base_url + f"/lessons/{LESSON}/tutor/", cookies=member.cookies, timeout=30).status_code == 405
     assert support.db_query(site.data_dir, "SELECT count(*) FROM tutor_messages")[0][0] == before
+
+
+def test_the_tutor_over_raw_websocket_frames_right_wrong_and_malformed(site):
+    """The same frames htmx's ws extension sends, from a plain WebSocket client: a malformed message is
+    answered to the sender with an error fragment and changes nothing; wrong and right answers are
+    judged and pushed to the student's lesson topic."""
+    import asyncio
+
+    member = site.member("stu4")
+    lesson_path = f"/lessons/{LESSON}/"
+    page = live.live_page(site.base_url, member, lesson_path)
+    requests.post(site.base_url + lesson_path + "generate/", headers={"X-CSRF-Token": member.csrf_token, "Origin": site.base_url,
+                                                                      "HX-Request": "true"}, cookies=member.cookies, timeout=30)
+    support.wait_until(lambda: len(site.exercises("stu4", LESSON)) == 5, 60, message="stu4's exercises")
+    puzzle = site.current("stu4", LESSON)
+    wrong = next(f"{c}{r}" for c in "abcdefghijklmno" for r in range(1, 16)
+                 if f"{c}{r}" != puzzle["answer"] and f"{c}{r}" not in puzzle["black"] + puzzle["white"])
+    tutor = lesson_path + "tutor/"
+
+    def frame(**fields):
+        return live.ws_send_message(tutor, page.csrf_token, site.base_url + lesson_path, **fields)
+
+    async def scenario():
+        async with live.ClientPool(site.base_url) as pool:
+            client = await pool.open(page, member, name="stu4")
+            before = support.db_query(site.data_dir, "SELECT count(*) FROM tutor_messages")[0][0]
+            await client.send(frame(message=""))
+            refused = await client.wait_for_frame("Write a point like h8")
+            assert support.db_query(site.data_dir, "SELECT count(*) FROM tutor_messages")[0][0] == before
+            await client.send(live.ws_send_message(tutor, "forged-token", site.base_url + lesson_path, message="h8"))
+            forged = await client.wait_for_frame("security token")
+            await client.send(frame(message=wrong))
+            judged = await client.wait_for_frame(f"Not {wrong}.")
+            await client.send(frame(message=puzzle["answer"]))
+            praised = await client.wait_for_frame(f"Yes — {puzzle['answer']} is right!")
+            task = await client.wait_for_frame("Exercise 2 of 5")
+            return refused, forged, judged, praised, task
+
+    refused, forged, judged, praised, task = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert not refused.startswith("<!--n:") and not forged.startswith("<!--n:"), "errors go to the sender only"
+    assert judged.startswith("<!--n:") and praised.startswith("<!--n:"), "the chat is pushed to the lesson topic"
+    assert [state for _, state, _ in site.exercises("stu4", LESSON)][:2] == ["solved", "open"]

@@ -60,11 +60,22 @@ struct Playout {
     }
 
     /// The side to move makes a four and the opponent fails to block it, leaving a five to find.
-    func withUnansweredFour() -> Board? {
+    /// `preferBroken` picks a four whose five point lies in a gap when there is one; `counterFour`
+    /// has the opponent answer with a four of its own when it can (a five still comes first).
+    func withUnansweredFour(preferBroken: Bool = false, counterFour: Bool = false) -> Board? {
         var position = ThreatPosition(board: board, ruleset: ruleset)
         guard position.fivePoints(for: toMove.opponent).isEmpty else { return nil }
-        let fours = position.fourMoves(for: toMove)
+        var fours = position.fourMoves(for: toMove)
         guard !fours.isEmpty else { return nil }
+        if preferBroken {
+            let broken = fours.filter { four in
+                position.play(four, toMove)
+                let fives = position.fivePoints(through: four, toMove)
+                position.undo(four, toMove)
+                return fives.count == 1 && PuzzleGenerator.isGap(fives[0], of: toMove, on: board, with: four)
+            }
+            if !broken.isEmpty { fours = broken }
+        }
         var random = self.random
         let four = fours[random.below(fours.count)]
         var result = board
@@ -75,7 +86,11 @@ struct Playout {
         var copy = self
         copy.board = result
         copy.toMove = toMove.opponent
-        let elsewhere = copy.nearbyEmptyPoints().filter { !fives.contains($0) }
+        var elsewhere = copy.nearbyEmptyPoints().filter { !fives.contains($0) }
+        if counterFour {
+            let counters = afterFour.fourMoves(for: toMove.opponent).filter { !fives.contains($0) }
+            if !counters.isEmpty { elsewhere = counters }
+        }
         guard !elsewhere.isEmpty else { return nil }
         let reply = elsewhere.max { (copy.score($0), $1) < (copy.score($1), $0) } ?? elsewhere[0]
         guard case .ordinary = Rules.evaluate(reply, for: toMove.opponent, on: result, ruleset: ruleset) else { return nil }
@@ -83,20 +98,35 @@ struct Playout {
         return result
     }
 
-    /// Empty points within two lines of a stone, or the centre on an empty board.
+    /// Empty points within two lines of a stone, or the centre on an empty board, in row-major order.
     private func nearbyEmptyPoints() -> [Point] {
         if board.isEmpty { return [board.center] }
-        var result: [Point] = []
-        for point in board.points where board.code(point.row, point.col) == Cell.empty {
-            var near = false
-            outer: for dRow in -2...2 {
-                for dCol in -2...2 where board.code(point.row + dRow, point.col + dCol) == Cell.black
-                    || board.code(point.row + dRow, point.col + dCol) == Cell.white {
-                    near = true
-                    break outer
+        let size = board.size
+        var near = [Bool](repeating: false, count: size * size)
+        for row in 0..<size {
+            for col in 0..<size {
+                let code = board.code(row, col)
+                guard code == Cell.black || code == Cell.white else { continue }
+                for r in max(0, row - 2)...min(size - 1, row + 2) {
+                    for c in max(0, col - 2)...min(size - 1, col + 2) { near[r * size + c] = true }
                 }
             }
-            if near { result.append(point) }
+        }
+        var result: [Point] = []
+        for row in 0..<size {
+            for col in 0..<size where near[row * size + col] && board.code(row, col) == Cell.empty {
+                result.append(Point(row: row, col: col))
+            }
+        }
+        return result
+    }
+
+    /// Allowed moves for the side to move, best first by the heuristic (no randomness), at most `limit`.
+    func rankedMoves(limit: Int) -> [Point] {
+        let scored = nearbyEmptyPoints().map { ($0, score($0)) }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
+        var result: [Point] = []
+        for (point, _) in scored where result.count < limit {
+            if case .ordinary = Rules.evaluate(point, for: toMove, on: board, ruleset: ruleset) { result.append(point) }
         }
         return result
     }
