@@ -11,23 +11,10 @@ extension App {
     static let longPollLimit = 25
 
     func apiGames(_ context: APIContext) throws -> Response {
-        let query = context.request.query
-        let status = query.value("status") ?? "active"
-        guard ["active", "finished", "all"].contains(status) else {
-            throw APIError(.badRequest, "status is active, finished or all.", fields: ["status": "active, finished or all"])
-        }
-        let ruleset = query.value("ruleset") ?? "any"
-        guard ruleset == "any" || Ruleset(rawValue: ruleset) != nil else {
-            throw APIError(.badRequest, "ruleset is any, freestyle, standard, renju or caro.", fields: ["ruleset": "unknown ruleset"])
-        }
-        let player = (query.value("player") ?? "").trimmingWhitespace()
-        guard player.count <= 40 else { throw APIError(.badRequest, "player has at most 40 characters.", fields: ["player": "too long"]) }
-        guard let page = Int(query.value("page") ?? "1"), (1...10_000).contains(page) else {
-            throw APIError(.badRequest, "page is a number from 1 to 10000.", fields: ["page": "1 to 10000"])
-        }
-        let filter = GameFilter(status: status == "all" ? nil : status, ruleset: ruleset == "any" ? nil : ruleset, player: player.isEmpty ? nil : player)
-        let (games, total) = try store.games(filter, limit: Self.gamesPerPage, offset: (page - 1) * Self.gamesPerPage)
-        return .json(GameListJSON(games: games.map(GameSummaryJSON.init), page: page,
+        let query = try GameListQuery(context.request.query)
+        let page = query.page
+        let (games, total) = try store.games(query.filter, limit: Self.gamesPerPage, offset: (page - 1) * Self.gamesPerPage)
+        return .json(GameListJSON(games: games.map { GameSummaryJSON($0) }, page: page,
                                   pages: max(1, (total + Self.gamesPerPage - 1) / Self.gamesPerPage), total: total))
     }
 

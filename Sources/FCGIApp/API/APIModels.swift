@@ -63,15 +63,15 @@ struct GameSummaryJSON: Encodable {
     let move_count: Int
     let created_at: Int64
 
-    init(_ record: GameRecord) {
+    init(_ record: GameRecord, status: String? = nil, result: String?? = nil, moveCount: Int? = nil) {
         id = record.id
         black = PlayerRefJSON(id: record.blackID, username: record.blackUsername, display_name: record.blackName)
         white = PlayerRefJSON(id: record.whiteID, username: record.whiteUsername, display_name: record.whiteName)
         ruleset = record.ruleset
         size = record.boardSize
-        status = record.status
-        result = record.result
-        move_count = record.moveCount
+        self.status = status ?? record.status
+        self.result = result ?? record.result
+        move_count = moveCount ?? record.moveCount
         created_at = record.createdAt
     }
 }
@@ -92,15 +92,9 @@ struct GameJSON: Encodable {
         let reason: String
     }
 
-    let id: Int64
-    let black: PlayerRefJSON
-    let white: PlayerRefJSON
-    let ruleset: String
-    let size: Int
-    let status: String
-    let result: String?
-    let move_count: Int
-    let created_at: Int64
+    /// The summary's fields, with status, result and move count taken from the replayed game (the truth
+    /// even before the row's counters are re-read); encoded flat, next to the detail fields.
+    let summary: GameSummaryJSON
     let to_move: String?
     let next_move_number: Int
     let your_colour: String?
@@ -110,15 +104,27 @@ struct GameJSON: Encodable {
     let forbidden: [ForbiddenJSON]
     let status_text: String
 
+    private enum CodingKeys: String, CodingKey {
+        case to_move, next_move_number, your_colour, board, moves, winning_line, forbidden, status_text
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(to_move, forKey: .to_move)
+        try container.encode(next_move_number, forKey: .next_move_number)
+        try container.encodeIfPresent(your_colour, forKey: .your_colour)
+        try container.encode(board, forKey: .board)
+        try container.encode(moves, forKey: .moves)
+        try container.encode(winning_line, forKey: .winning_line)
+        try container.encode(forbidden, forKey: .forbidden)
+        try container.encode(status_text, forKey: .status_text)
+    }
+
     init(record: GameRecord, game: Game, viewer: User?) {
-        let summary = GameSummaryJSON(record)
         let size = game.board.size
-        id = summary.id; black = summary.black; white = summary.white; ruleset = summary.ruleset; self.size = size
-        // The game as replayed is the truth for its state, even before the row's counters are re-read.
-        status = game.status.isOver ? "finished" : "active"
-        result = game.status.isOver ? (App.result(of: game) ?? summary.result) : nil
-        move_count = game.moves.count
-        created_at = summary.created_at
+        summary = GameSummaryJSON(record, status: game.status.isOver ? "finished" : "active",
+                                  result: game.status.isOver ? (App.result(of: game) ?? record.result) : nil, moveCount: game.moves.count)
         to_move = game.status.isOver ? nil : game.toMove.rawValue
         next_move_number = game.moveNumber
         your_colour = viewer.flatMap { $0.id == record.blackID ? "black" : $0.id == record.whiteID ? "white" : nil }

@@ -9,26 +9,41 @@ import Store
 extension App {
     static let gamesPerPage = 20
 
-    func gameList(_ context: RequestContext) throws -> Response {
-        let query = context.request.query
-        let status = query.value("status") ?? "active"
-        guard ["active", "finished", "all"].contains(status) else {
-            throw HTTPError(.badRequest, "The status filter is active, finished or all.")
-        }
-        let ruleset = query.value("ruleset") ?? "any"
-        guard ruleset == "any" || Ruleset(rawValue: ruleset) != nil else {
-            throw HTTPError(.badRequest, "The ruleset filter is any, freestyle, standard, renju or caro.")
-        }
-        let player = (query.value("player") ?? "").trimmingWhitespace()
-        guard player.count <= 40 else { throw HTTPError(.badRequest, "The player filter has at most 40 characters.") }
-        let pageText = query.value("page") ?? "1"
-        guard let pageNumber = Int(pageText), (1...10_000).contains(pageNumber) else { throw HTTPError(.badRequest, "The page is a number from 1.") }
+    /// The list's filters and page from a query string, for the page and for the API alike.
+    struct GameListQuery {
+        let status: String
+        let ruleset: String
+        let player: String
+        let page: Int
 
-        let filter = GameFilter(status: status == "all" ? nil : status, ruleset: ruleset == "any" ? nil : ruleset,
-                                player: player.isEmpty ? nil : player)
+        init(_ query: FormFields) throws {
+            status = query.value("status") ?? "active"
+            guard ["active", "finished", "all"].contains(status) else {
+                throw HTTPError(.badRequest, "The status filter is active, finished or all.")
+            }
+            ruleset = query.value("ruleset") ?? "any"
+            guard ruleset == "any" || Ruleset(rawValue: ruleset) != nil else {
+                throw HTTPError(.badRequest, "The ruleset filter is any, freestyle, standard, renju or caro.")
+            }
+            player = (query.value("player") ?? "").trimmingWhitespace()
+            guard player.count <= 40 else { throw HTTPError(.badRequest, "The player filter has at most 40 characters.") }
+            guard let number = Int(query.value("page") ?? "1"), (1...10_000).contains(number) else {
+                throw HTTPError(.badRequest, "The page is a number from 1 to 10000.")
+            }
+            page = number
+        }
+
+        var filter: GameFilter {
+            GameFilter(status: status == "all" ? nil : status, ruleset: ruleset == "any" ? nil : ruleset, player: player.isEmpty ? nil : player)
+        }
+    }
+
+    func gameList(_ context: RequestContext) throws -> Response {
+        let query = try GameListQuery(context.request.query)
+        let (status, ruleset, player, pageNumber) = (query.status, query.ruleset, query.player, query.page)
         // Read before the list: a change committed in between is replayed rather than missed.
         let latest = try store.latestNotificationID()
-        let (games, total) = try store.games(filter, limit: Self.gamesPerPage, offset: (pageNumber - 1) * Self.gamesPerPage)
+        let (games, total) = try store.games(query.filter, limit: Self.gamesPerPage, offset: (pageNumber - 1) * Self.gamesPerPage)
         let pages = max(1, (total + Self.gamesPerPage - 1) / Self.gamesPerPage)
         func link(page: Int) -> String {
             var items = ["status=\(status)", "ruleset=\(ruleset)"]
