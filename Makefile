@@ -8,8 +8,10 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 setup:
 	./scripts/setup.sh
 
+# Release binaries carry the Swift runtime and Foundation (--static-swift-stdlib): a server needs only
+# libc, libsqlite3 and libfcgi, and a cold CGI request skips most of the dynamic loader's work.
 build: setup
-	swift build -c release
+	swift build -c release --static-swift-stdlib
 
 build-debug: setup
 	swift build --build-tests

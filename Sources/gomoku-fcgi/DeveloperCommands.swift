@@ -154,12 +154,15 @@ struct CheckConfig: ParsableCommand {
         var problems: [String] = []
         do {
             let app = try App(config: config, store: Store(path: config.databasePath, migrate: false))
+            let lessons = try app.preloadContent()
             print("templates:     parsed")
+            print("lessons:       \(lessons) (content/school)")
             print("migrations:    \(try app.store.isMigrated() ? "up to date" : "pending (run gomoku-fcgi migrate)")")
         } catch {
             problems.append("\(error)")
         }
-        for asset in ["static/css/site.css", "static/vendor/htmx.min.js", "static/vendor/ext/ws.min.js"]
+        for asset in ["static/css/site.css", "static/vendor/htmx.min.js", "static/vendor/ext/ws.min.js",
+                      "static/vendor/katex/katex.min.js", "static/api/openapi.json"]
         where !FileManager.default.fileExists(atPath: config.root + "/" + asset) {
             problems.append("missing \(config.root)/\(asset) (run make setup)")
         }

@@ -305,6 +305,7 @@ def test_request_subcommand_post_as_a_user(data_dir):
 def test_check_config_succeeds(data_dir):
     result = run_cli(data_dir, "check-config")
     assert re.search(r"^status:\s+ok$", result.stdout, re.M), result.stdout
+    assert re.search(r"^lessons:\s+\d+ ", result.stdout, re.M), "the school's lessons load"
     assert str(data_dir) in result.stdout
 
 

@@ -17,6 +17,12 @@ extension App {
 
     func syllabus() throws -> Syllabus { try school.syllabus() }
 
+    /// Parses every template and lesson now (what `check-config` verifies); returns the number of lessons.
+    public func preloadContent() throws -> Int {
+        try views.preload()
+        return try syllabus().lessons.count
+    }
+
     func level(of user: User?, _ db: Database) throws -> SchoolLevel {
         guard let user else { return .beginner }
         return try Store.schoolLevel(db, userID: user.id).flatMap(SchoolLevel.init(rawValue:)) ?? .beginner
