@@ -129,6 +129,26 @@ import Testing
         #expect(t.post(Route.lessonLevel(lesson.id).path, form: [("level", "advanced")]).status == .forbidden, "signed out")
     }
 
+    @Test func aGenerationThatGaveUpShowsItsErrorAndRetriesThroughTheSameTrigger() throws {
+        let (t, cookie, userID) = try setUp()
+        let lesson = try #require(try t.app.syllabus().lessons.first { $0.exercise == .vcf })
+        #expect(t.post(Route.lessonGenerate(lesson.id).path, headers: ["Cookie": cookie, "HX-Request": "true"]).status == .ok)
+        // The worker gives up on it (as after its last attempt), and the page is told.
+        let job = try #require(try t.app.store.claimJob(owner: "w", lease: 60_000))
+        let before = try t.app.store.latestNotificationID()
+        #expect(try t.app.store.failJob(id: job.id, owner: "w", error: "No exercise of this kind could be built this time.", permanent: true) == .failed)
+        try t.app.jobFailed(.lessonExercises, job: job, message: "x", willRetry: false)
+        let pushed = try pushed(t, after: before)
+        #expect(pushed.contains("No exercise of this kind could be built this time.") && pushed.contains(#"hx-trigger="load delay:5s, submit""#))
+        #expect(try t.app.store.notifications(after: before).allSatisfy { $0.userID == userID })
+        let page = t.get(Route.lesson(lesson.id).path, headers: ["Cookie": cookie])
+        #expect(page.text.contains("Trying again in a few seconds"))
+        // The retry is the same POST: a new job, and the set is prepared this time.
+        #expect(t.post(Route.lessonGenerate(lesson.id).path, headers: ["Cookie": cookie, "HX-Request": "true"]).text.contains("Preparing your exercises"))
+        try t.runDueJobs()
+        #expect(try t.app.store.pool.read { db in try Store.exercises(db, userID: userID, lessonID: lesson.id) }.count == App.exercisesPerSet)
+    }
+
     @Test func studentMessagesAreUnderstood() {
         #expect(StudentMessage("h8") == .answer("h8"))
         #expect(StudentMessage(" I think it's J10 ") == .answer("j10"))
