@@ -106,15 +106,14 @@ def test_an_api_move_reaches_the_pages_socket_and_a_page_move_reaches_the_api_fo
             return await client.wait_for_frame('aria-label="h8 black"', timeout=10)
 
     frame = asyncio.run(watch_api_move())
-    assert 'id="board"' in frame
+    assert frame.startswith("<!--n:") and 'id="p-7-7" class="cell black last"' in frame
 
     # White follows by long-poll; Black plays on the page (a plain htmx POST, as the board sends it).
     result: dict = {}
 
     def follow():
-        started = time.monotonic()
         response = site.api("GET", f"games/{game}/?after_move=1&wait=25", white)
-        result.update(status=response.status_code, body=response.json(), elapsed=time.monotonic() - started)
+        result.update(status=response.status_code, body=response.json())
 
     # The server caps waits at GOMOKU_LONG_POLL_MAX=2 here, so ask again until the move is there.
     thread = threading.Thread(target=follow)
@@ -126,8 +125,8 @@ def test_an_api_move_reaches_the_pages_socket_and_a_page_move_reaches_the_api_fo
                            cookies=member.cookies, timeout=30)
     assert played.status_code == 200
     thread.join(30)
+    # Asked before the move was made and answered with it: the long-poll waited for the change.
     assert result["status"] == 200 and result["body"]["move_count"] == 2, result
-    assert result["elapsed"] < 1.5, "answered by the move, not by the timeout"
     assert result["body"]["moves"][-1] == {"number": 2, "row": 6, "col": 6, "notation": "g9", "stone": "white"}
     # A stale move number is a conflict for the API as for the page.
     stale = site.api("POST", f"games/{game}/move/", black, {"row": 1, "col": 1, "move_number": 2})

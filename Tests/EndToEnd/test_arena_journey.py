@@ -65,7 +65,7 @@ def board(driver) -> dict:
         var b = document.getElementById('board');
         return {stones: Array.from(b.querySelectorAll('span.cell[role=img]')).map(e => e.getAttribute('aria-label')).sort(),
                 wins: Array.from(b.querySelectorAll('span.cell.win')).map(e => e.getAttribute('aria-label')).sort(),
-                turn: b.dataset.turn, status: document.getElementById('game-status').textContent,
+                turn: document.getElementById('turn').dataset.turn, status: document.getElementById('game-status').textContent,
                 here: Array.from(document.querySelectorAll('.presence .presence-user')).map(e => e.title).sort(),
                 document: document.body.dataset.journey || null};""")
 

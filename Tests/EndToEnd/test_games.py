@@ -29,10 +29,12 @@ USERS, GAMES = 20, 9
 SPECTATOR, NEWCOMER = "player19", "player20"  # in no game
 LETTERS = "abcdefghijklmno"
 
-BOARD_FRAME = re.compile(r'^<!--n:(\d+)--><div id="board" ')
-STONE = re.compile(r'<span class="cell (black|white)((?: last| win)*)" role="img" aria-label="([a-o]\d+) (black|white)"></span>')
-BUTTON = re.compile(r'<button class="cell" name="at" value="(\d+),(\d+)" aria-label="([a-o]\d+)"></button>')
-BOARD_OPEN = re.compile(r'<div id="board" class="board board-15" data-turn="(black|white|over)" data-move="(\d+)"( hx-swap-oob="true")?>')
+# A move's push starts with whose turn it is (then only the cells that changed), or is the whole board.
+BOARD_FRAME = re.compile(r'^<!--n:(\d+)--><div id="(?:turn|board)" ')
+STONE = re.compile(r'<span id="p-(\d+)-(\d+)" class="cell (black|white)((?: last| win)*)" role="img" aria-label="([a-o]\d+) (black|white)"'
+                   r'(?: hx-swap-oob="true")?></span>')
+BUTTON = re.compile(r'<button id="p-\d+-\d+" class="cell" name="at" value="(\d+),(\d+)" aria-label="([a-o]\d+)"(?: hx-swap-oob="true")?></button>')
+BOARD_OPEN = re.compile(r'<div id="turn" class="turn" data-turn="(black|white|over)" data-move="(\d+)"( hx-swap-oob="true")?>')
 STATUS = re.compile(r'<p id="game-status" class="game-status"( hx-swap-oob="true")?>(.*?)</p>', re.S)
 MOVE_LIST = re.compile(r'<ol id="move-list" class="move-list"( hx-swap-oob="true")?>(.*?)</ol>', re.S)
 ERROR_PAGE = re.compile(r'<section class="card narrow error-page">\s*<p class="error-code">\d+</p>\s*<h1>(.*?)</h1>\s*'
@@ -56,8 +58,8 @@ def run(coroutine, timeout: float = 60):
 def stones(fragment: str) -> dict[str, tuple[str, set[str]]]:
     """{"h8": ("black", {"last"}), …} of every stone in `fragment`."""
     found = {}
-    for colour, extra, name, colour_again in STONE.findall(fragment):
-        assert colour == colour_again, fragment
+    for row, col, colour, extra, name, colour_again in STONE.findall(fragment):
+        assert colour == colour_again and label(int(row), int(col)) == name, fragment
         found[name] = (colour, set(extra.split()))
     return found
 
@@ -68,7 +70,7 @@ def buttons(fragment: str) -> dict[str, tuple[int, int]]:
 
 
 def board_state(fragment: str) -> tuple[str, int]:
-    """(data-turn, data-move) of the board in `fragment`."""
+    """(data-turn, data-move) of the board (or of the move update) in `fragment`."""
     match = BOARD_OPEN.search(fragment)
     assert match, f"no board in {fragment[:500]}"
     return match.group(1), int(match.group(2))
@@ -211,11 +213,12 @@ def test_a_move_is_answered_with_fragments_and_pushed_to_both_players_and_a_spec
     assert response.status_code == 200, response.text[:500]
     assert response.headers.get("HX-Reswap") == "none"
     body = response.text
-    assert body.startswith('<div id="board" class="board board-15" data-turn="white" data-move="2" hx-swap-oob="true">')
-    assert body.count(' hx-swap-oob="true"') == 3
+    # Only what changed (about 1 KB, not the 20 KB board): whose turn, the new stone, status, move list.
+    assert body.startswith('<div id="turn" class="turn" data-turn="white" data-move="2" hx-swap-oob="true">')
+    assert body.count(' hx-swap-oob="true"') == 4 and 'id="board"' not in body and len(body) < 1000
     assert STATUS.search(body).group(1) and MOVE_LIST.search(body).group(1)
     assert stones(body) == {"h8": ("black", {"last"})}
-    assert len(buttons(body)) == 224 and "h8" not in buttons(body)
+    assert not buttons(body)
     assert status_text(body) == "White (Player 2) to play · move 2"
     assert move_list(body) == [("black", "h8")]
     assert 'name="move" value="2"' in body
@@ -401,7 +404,7 @@ def test_two_concurrent_posts_for_the_same_move_number_one_wins_one_gets_409(sit
         assert site.moves(game_id)[-1] == (number, *winner)
     assert len(site.moves(game_id)) == len(rounds)
     assert len(site.notifications(game_id)) >= len(rounds)
-    assert sum(1 for _, text in site.notifications(game_id) if text.startswith('<div id="board"')) == len(rounds)
+    assert sum(1 for _, text in site.notifications(game_id) if text.startswith('<div id="turn"')) == len(rounds)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,7 +469,8 @@ def open_game(driver, site: GameSite, member: Member, game_id: int) -> None:
 
 BOARD_STATE_JS = """
 var board = document.getElementById('board');
-return {turn: board.dataset.turn, move: board.dataset.move,
+var turn = document.getElementById('turn');
+return {turn: turn.dataset.turn, move: turn.dataset.move,
         stones: Array.from(board.querySelectorAll('span.cell[role=img]')).map(e => e.getAttribute('aria-label')),
         status: document.getElementById('game-status').textContent,
         moves: Array.from(document.querySelectorAll('#move-list li')).map(e => e.className + ' ' + e.textContent),
@@ -595,7 +599,8 @@ def test_the_board_is_played_by_keyboard_and_moves_are_announced(site, chrome):
     browser_wait(driver, lambda d: "i10 black" in board_in(d)["stones"], "the stone played by Enter")
     assert site.moves(game_id) == [(1, 5, 8)]
     browser_wait(driver, lambda d: d.execute_script(FOCUS_JS)["announcer"].startswith("Black played i10."), "the announcement")
-    # The opponent's pushed move replaces the board; focus comes back to the same point.
+    # The pushed move replaced the played cell (a stone now); the focus is back on that point.
+    browser_wait(driver, lambda d: d.execute_script(FOCUS_JS)["label"] == "i10 black", "the focus back on the played point")
     driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
     assert driver.execute_script(FOCUS_JS)["label"] == "i9"
     assert site.move(white, game_id, 7, 7).status_code == 200

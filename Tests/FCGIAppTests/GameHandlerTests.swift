@@ -38,7 +38,8 @@ import Testing
         #expect(page.status == .ok)
         #expect(page.text.contains(#"<section class="game" data-you="black">"#))
         #expect(page.text.contains(#"ws-connect="/ws/?t="#) && page.text.contains(#"<meta name="csrf-token""#))
-        #expect(page.text.components(separatedBy: #"<button class="cell""#).count - 1 == 225)
+        #expect(page.text.components(separatedBy: #"class="cell" name="at""#).count - 1 == 225)
+        #expect(page.text.contains(#"<div id="turn" class="turn" data-turn="black" data-move="1">"#))
         #expect(page.text.contains(#"name="csrf_token""#), "the form works without JavaScript")
         #expect(page.text.contains("Resign"))
         let watching = t.get("/games/1/", headers: ["Cookie": spectator])
@@ -52,13 +53,19 @@ import Testing
         let (t, black, white, _) = try setUp()
         let answer = move(t, black, "7,7", number: 1)
         #expect(answer.status == .ok && answer.header("HX-Reswap") == "none")
-        #expect(answer.text.hasPrefix(#"<div id="board" class="board board-15" data-turn="white" data-move="2" hx-swap-oob="true">"#))
-        #expect(answer.text.contains(#"<span class="cell black last" role="img" aria-label="h8 black"></span>"#))
+        // Only what changed: whose turn, the new stone, the status line, the announcement and the move list.
+        #expect(answer.text.hasPrefix(#"<div id="turn" class="turn" data-turn="white" data-move="2" hx-swap-oob="true">"#))
+        #expect(answer.text.contains(#"<span id="p-7-7" class="cell black last" role="img" aria-label="h8 black" hx-swap-oob="true"></span>"#))
+        #expect(!answer.text.contains(#"id="board""#) && answer.text.utf8.count < 1_000)
         #expect(!answer.text.contains("csrf_token"), "a pushed fragment carries nobody's token")
         let pushed = try notifications(t)
         #expect(pushed.count == 1 && pushed[0].html == answer.text)
         let plain = move(t, white, "7,8", number: 2, htmx: false)
         #expect(plain.status == .seeOther && plain.header("Location") == "/games/1/")
+        // The previous stone loses its last-move mark in the next push.
+        let second = try #require(try notifications(t).last)
+        #expect(second.html.contains(#"<span id="p-7-8" class="cell white last""#))
+        #expect(second.html.contains(#"<span id="p-7-7" class="cell black" role="img" aria-label="h8 black" hx-swap-oob="true"></span>"#))
         let stored = try t.app.store.pool.read { db in try Store.moves(db, gameID: 1) }
         #expect(stored == [StoredMove(number: 1, row: 7, col: 7), StoredMove(number: 2, row: 7, col: 8)])
     }

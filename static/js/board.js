@@ -1,7 +1,7 @@
 // Keyboard play on the game board (a rendering hook; the board works without it, cell by cell with Tab):
 // - one cell of the board is in the tab order; arrow keys, Home/End and PageUp/PageDown move
 //   between cells, Enter or Space plays on an empty one (it is a real form button);
-// - when a pushed move replaces the board, the cell that had focus gets it back.
+// - when a pushed move replaces the board or some of its cells, the cell that had focus gets it back.
 (function () {
   "use strict";
   var focused = null; // index of the board cell that had the focus when a swap began
@@ -65,10 +65,18 @@
     document.addEventListener(name, noteFocus);
   });
 
+  // A push replaces the whole board, or only the cells that changed: either way, re-rove the board.
   function prepareAll(root) {
-    var board = root.id === "board" ? root : root.querySelector && root.querySelector("#board");
+    var board = root.id === "board" ? root : (root.closest && root.closest("#board")) || (root.querySelector && root.querySelector("#board"));
     if (board) prepare(board);
   }
   document.addEventListener("htmx:load", function (event) { prepareAll(event.target); });
+  // Right after each swap too, not only once htmx has settled: a key pressed in between finds the focus.
+  ["htmx:afterSwap", "htmx:oobAfterSwap"].forEach(function (name) {
+    document.addEventListener(name, function () {
+      var board = document.getElementById("board");
+      if (board && focused !== null) prepare(board);
+    });
+  });
   document.addEventListener("DOMContentLoaded", function () { prepareAll(document); });
 })();

@@ -68,13 +68,15 @@ extension App {
             if let expected, expected > game.moveNumber, !game.status.isOver {
                 throw HTTPError(.unprocessableContent, "There is no move \(expected) yet; the next move is number \(game.moveNumber).")
             }
+            // The stone that loses its last-move mark in the pushed update.
+            let previous = game.lastMove?.point
             do throws(DomainError) {
                 try game.play(point, as: stone, expectedMoveNumber: expected)
             } catch {
                 throw Self.httpError(error)
             }
             try Store.recordMove(db, gameID: id, number: game.moves.count, row: point.row, col: point.col, result: Self.result(of: game))
-            let html = BoardView(record: record, game: game).render(oob: true)
+            let html = BoardView(record: record, game: game).renderMove(previous: previous)
             try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
             try publishDashboardGames(db, to: [record.blackID, record.whiteID])
             try publishGameRow(db, id: id)

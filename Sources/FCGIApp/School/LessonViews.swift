@@ -8,7 +8,7 @@ enum LessonViews {
     static func exerciseBoard(_ exercise: Exercise) -> String {
         let board = exercise.board
         let size = board.size
-        var html = "<div class=\"board board-\(size) exercise-board\" data-turn=\"\(exercise.side.rawValue)\"><div class=\"board-grid\">"
+        var html = "<div class=\"board board-\(size) exercise-board\"><div class=\"turn\" data-turn=\"\(exercise.side.rawValue)\"></div><div class=\"board-grid\">"
         html.reserveCapacity(size * size * 80)
         for row in 0..<size {
             for col in 0..<size {

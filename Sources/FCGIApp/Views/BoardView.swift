@@ -18,44 +18,74 @@ struct BoardView {
             + render(oob: false, closingForm: true)
     }
 
-    /// `#board`, the status line and the move list, each with `hx-swap-oob` when `oob`: what a move
-    /// publishes to every page of the game and answers to the mover (with `HX-Reswap: none`).
+    /// `#board`, the status line and the move list, each with `hx-swap-oob` when `oob`: the page's
+    /// board, and what is pushed when more than a few cells change (renju's forbidden points, the end
+    /// of a game, a resignation).
     func render(oob: Bool, closingForm: Bool = false) -> String {
         let swap = oob ? " hx-swap-oob=\"true\"" : ""
         let size = game.board.size
-        let over = game.status.isOver
-        let turn = over ? "over" : game.toMove.rawValue
         var html = ""
-        html.reserveCapacity(size * size * 64 + 2048)
-        html += "<div id=\"board\" class=\"board board-\(size)\" data-turn=\"\(turn)\" data-move=\"\(game.moveNumber)\"\(swap)>"
-        html += "<input type=\"hidden\" name=\"move\" value=\"\(game.moveNumber)\"><div class=\"board-grid\">"
-        let last = game.lastMove?.point
-        let winning = Set(game.winningLine)
-        var forbidden: [Point: ForbiddenReason] = [:]
-        if !over, game.toMove == .black, game.ruleset.hasForbiddenMoves {
-            for entry in game.forbiddenPoints() { forbidden[entry.point] = entry.reason }
-        }
+        html.reserveCapacity(size * size * 72 + 2048)
+        html += "<div id=\"board\" class=\"board board-\(size)\"\(swap)>" + turnHTML(oob: false) + "<div class=\"board-grid\">"
+        let forbidden = forbiddenPoints
         for row in 0..<size {
-            for col in 0..<size {
-                let point = Point(row: row, col: col)
-                let name = point.notation(boardSize: size) ?? ""
-                if let stone = game.board[point] {
-                    var classes = "cell \(stone.rawValue)"
-                    if point == last { classes += " last" }
-                    if winning.contains(point) { classes += " win" }
-                    html += "<span class=\"\(classes)\" role=\"img\" aria-label=\"\(name) \(stone.rawValue)\"></span>"
-                } else if over {
-                    html += "<span class=\"cell\"></span>"
-                } else if let reason = forbidden[point] {
-                    html += "<button class=\"cell forbidden\" name=\"at\" value=\"\(row),\(col)\" title=\"Forbidden for Black: \(reason.rawValue)\" aria-label=\"\(name), forbidden for Black\"></button>"
-                } else {
-                    html += "<button class=\"cell\" name=\"at\" value=\"\(row),\(col)\" aria-label=\"\(name)\"></button>"
-                }
-            }
+            for col in 0..<size { html += cellHTML(Point(row: row, col: col), forbidden: forbidden, oob: false) }
         }
         html += "</div></div>"
         if closingForm { html += "</form>" }
-        html += "<p id=\"game-status\" class=\"game-status\"\(swap)>\(statusText.htmlEscaped)</p>"
+        html += statusAndMovesHTML(oob: oob)
+        return html
+    }
+
+    /// What a move pushes, smallest form: the new stone's cell, the previous stone's cell (it loses its
+    /// last-move mark), whose turn, the status line, the move list and the announcement — about 1 KB
+    /// instead of the whole board. Every part replaces an element by its id, so applying it twice (the
+    /// mover gets it as the answer and as a push) or after a replay leaves the same page. When the move
+    /// changes more than that — the game ends, or renju's forbidden points move — it is the whole board.
+    func renderMove(previous: Point?) -> String {
+        guard let last = game.lastMove?.point, !game.status.isOver, !game.ruleset.hasForbiddenMoves else { return render(oob: true) }
+        var html = turnHTML(oob: true) + cellHTML(last, forbidden: [:], oob: true)
+        if let previous, previous != last { html += cellHTML(previous, forbidden: [:], oob: true) }
+        return html + statusAndMovesHTML(oob: true)
+    }
+
+    private var forbiddenPoints: [Point: ForbiddenReason] {
+        guard !game.status.isOver, game.toMove == .black, game.ruleset.hasForbiddenMoves else { return [:] }
+        var points: [Point: ForbiddenReason] = [:]
+        for entry in game.forbiddenPoints() { points[entry.point] = entry.reason }
+        return points
+    }
+
+    /// Whose turn it is and the number of the next move (the form posts it as the expected move
+    /// number); the page's CSS reads `data-turn` to let only the player to move click.
+    private func turnHTML(oob: Bool) -> String {
+        let turn = game.status.isOver ? "over" : game.toMove.rawValue
+        return "<div id=\"turn\" class=\"turn\" data-turn=\"\(turn)\" data-move=\"\(game.moveNumber)\"\(oob ? " hx-swap-oob=\"true\"" : "")>"
+            + "<input type=\"hidden\" name=\"move\" value=\"\(game.moveNumber)\"></div>"
+    }
+
+    /// One point of the board: a stone, an empty point (a button while the game is on), with an id so
+    /// a push can replace it alone.
+    private func cellHTML(_ point: Point, forbidden: [Point: ForbiddenReason], oob: Bool) -> String {
+        let id = "p-\(point.row)-\(point.col)"
+        let swap = oob ? " hx-swap-oob=\"true\"" : ""
+        let name = point.notation(boardSize: game.board.size) ?? ""
+        if let stone = game.board[point] {
+            var classes = "cell \(stone.rawValue)"
+            if point == game.lastMove?.point { classes += " last" }
+            if game.winningLine.contains(point) { classes += " win" }
+            return "<span id=\"\(id)\" class=\"\(classes)\" role=\"img\" aria-label=\"\(name) \(stone.rawValue)\"\(swap)></span>"
+        }
+        if game.status.isOver { return "<span id=\"\(id)\" class=\"cell\"\(swap)></span>" }
+        if let reason = forbidden[point] {
+            return "<button id=\"\(id)\" class=\"cell forbidden\" name=\"at\" value=\"\(point.row),\(point.col)\" title=\"Forbidden for Black: \(reason.rawValue)\" aria-label=\"\(name), forbidden for Black\"\(swap)></button>"
+        }
+        return "<button id=\"\(id)\" class=\"cell\" name=\"at\" value=\"\(point.row),\(point.col)\" aria-label=\"\(name)\"\(swap)></button>"
+    }
+
+    private func statusAndMovesHTML(oob: Bool) -> String {
+        let swap = oob ? " hx-swap-oob=\"true\"" : ""
+        var html = "<p id=\"game-status\" class=\"game-status\"\(swap)>\(statusText.htmlEscaped)</p>"
         // A live region that stays in the page (only its text is swapped), so screen readers announce each move.
         if oob {
             html += "<p id=\"move-announcer\" hx-swap-oob=\"innerHTML\">\(announcement.htmlEscaped)</p>"
@@ -64,10 +94,9 @@ struct BoardView {
         }
         html += "<ol id=\"move-list\" class=\"move-list\"\(swap)>"
         for move in game.moves {
-            html += "<li class=\"\(move.stone.rawValue)\">\(move.point.notation(boardSize: size) ?? "")</li>"
+            html += "<li class=\"\(move.stone.rawValue)\">\(move.point.notation(boardSize: game.board.size) ?? "")</li>"
         }
-        html += "</ol>"
-        return html
+        return html + "</ol>"
     }
 
     /// What a screen reader says when a move arrives: the move, then the new state.
