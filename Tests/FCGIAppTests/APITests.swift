@@ -32,6 +32,7 @@ import Testing
         let issued = call(t, "POST", "/api/v1/auth/token/", body: ["username": "ana", "password": "correct-horse-battery",
                                                                   "device_name": "phone", "device_info": ["os": "android"]])
         #expect(issued.status == .created && issued.header("Content-Type") == "application/json")
+        #expect(String(decoding: issued.cgiBytes(), as: UTF8.self).hasPrefix("Status: 201 Created\r\n"))
         let body = json(issued)
         let first = try #require(body["token"] as? String)
         #expect((body["token_info"] as? [String: Any])?["device_name"] as? String == "phone")
@@ -56,6 +57,7 @@ import Testing
         try t.app.store.pool.write { db in try db.execute(sql: "UPDATE api_tokens SET expires_at = 1") }
         let expired = call(t, "GET", "/api/v1/me/", token: renewed)
         #expect(expired.status == .unauthorized && expired.header("WWW-Authenticate") == "Token")
+        #expect(String(decoding: expired.cgiBytes(), as: UTF8.self).hasPrefix("Status: 401 Unauthorized\r\n"))
         #expect(json(expired)["code"] as? String == "unauthorized")
         #expect(try t.app.store.purgeExpiredAPITokens() == 1)
     }

@@ -50,11 +50,6 @@ struct APIError: Error {
     }
 }
 
-extension HTTPStatus {
-    static let created = HTTPStatus(rawValue: 201)
-    static let unauthorized = HTTPStatus(rawValue: 401)
-}
-
 extension Response {
     /// A JSON answer; keys sorted so answers are stable (and diffable in tests).
     static func json(_ value: some Encodable, status: HTTPStatus = .ok) -> Response {

@@ -66,7 +66,6 @@ extension App {
             values["chat"] = try Store.tutorMessages(db, userID: user.id, lessonID: lesson.id).map {
                 ["line": LessonViews.chatLine(id: $0.id, role: $0.role, body: $0.html, appended: false)]
             }
-            values["current_level"] = try level(of: user, db).rawValue
             return (values, latest)
         }
         var all = values
