@@ -3,9 +3,15 @@ import Foundation
 
 /// Cryptographic randomness and the encodings tokens travel in.
 public enum Random {
+    /// `count` bytes from the system's CSPRNG, eight per call (one `getrandom` each) rather than one.
     public static func bytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 7)
+        while bytes.count < count {
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
+        return Array(bytes.prefix(count))
     }
 
     /// A URL- and cookie-safe token of `byteCount` random bytes.

@@ -115,9 +115,10 @@ public extension Store {
                 arguments += [pattern, pattern, pattern, pattern]
             }
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(Self.gameSelect + whereClause))",
+            // The SQL depends only on which filters are set (at most eight texts), so it is compiled once.
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM (\(Self.gameSelect + whereClause))"),
                                          arguments: StatementArguments(arguments)) ?? 0
-            let rows = try Row.fetchAll(db, sql: Self.gameSelect + whereClause + " ORDER BY games.updated_at DESC, games.id DESC LIMIT ? OFFSET ?",
+            let rows = try Row.fetchAll(db.cachedStatement(sql: Self.gameSelect + whereClause + " ORDER BY games.updated_at DESC, games.id DESC LIMIT ? OFFSET ?"),
                                         arguments: StatementArguments(arguments + [limit, offset]))
             return (rows.map(GameRecord.init), total)
         }

@@ -33,15 +33,15 @@ public extension Store {
 
     private static func isPresent(_ db: Database, userID: Int64?, topic: String) throws -> Bool {
         guard let userID else { return false }
-        return try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ? AND user_id = ?)", arguments: [topic, userID]) ?? false
+        return try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ? AND user_id = ?)"), arguments: [topic, userID]) ?? false
     }
 
     /// The signed-in users present on `topic`, by display name.
     static func presentUsers(_ db: Database, topic: String) throws -> [User] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT DISTINCT users.* FROM presence JOIN users ON users.id = presence.user_id
             WHERE presence.topic = ? ORDER BY users.display_name COLLATE NOCASE
-            """, arguments: [topic]).map(User.init)
+            """), arguments: [topic]).map(User.init)
     }
 
     func presentUsers(topic: String) throws -> [User] {
@@ -84,7 +84,7 @@ public extension Store {
 public extension Store {
     /// Whether any page of the user is open (each signed-in page listens to `user:<id>`).
     static func isOnline(_ db: Database, userID: Int64) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ? AND user_id = ?)",
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ? AND user_id = ?)"),
                           arguments: ["user:\(userID)", userID]) ?? false
     }
 }

@@ -28,8 +28,11 @@ struct RequestCommand: ParsableCommand {
     @Option(help: "A raw request body (set Content-Type with -H).") var data: String?
     @Option(name: .customLong("as"), help: "Sign the request in as this user.") var asUser: String?
     @Flag(name: .customLong("no-csrf"), help: "Do not add a CSRF cookie and token.") var noCSRF = false
+    @Option(help: "Answer the request this many times and report the time per answer on stderr (profiling).")
+    var `repeat`: Int = 1
 
     func run() throws {
+        guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
         let app = try Bootstrap.app(flags: flags.values, configFile: flags.config)
         let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         var params: [String: String] = [
@@ -67,7 +70,13 @@ struct RequestCommand: ParsableCommand {
         }
         if !cookies.isEmpty { params["HTTP_COOKIE"] = cookies.joined(separator: "; ") }
         if !body.isEmpty { params["CONTENT_LENGTH"] = String(body.count) }
-        let response = app.respond(params: params, body: body)
+        var response = app.respond(params: params, body: body)
+        if `repeat` > 1 {
+            let started = DispatchTime.now().uptimeNanoseconds
+            for _ in 1..<`repeat` { response = app.respond(params: params, body: body) }
+            let micros = Double(DispatchTime.now().uptimeNanoseconds - started) / 1000 / Double(`repeat` - 1)
+            FileHandle.standardError.write(Data(String(format: "%d answers, %.1f µs each\n", `repeat` - 1, micros).utf8))
+        }
         FileHandle.standardOutput.write(Data(response.httpText().utf8))
     }
 }

@@ -66,23 +66,6 @@ import Platform
 import Foundation
 
 extension String {
-    /// Escaped for an HTML text node or a quoted attribute.
-    var htmlEscaped: String {
-        var out = ""
-        out.reserveCapacity(utf8.count)
-        for ch in unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
-
     /// Percent-encoded for use as one query value.
     var urlQueryEncoded: String {
         var allowed = CharacterSet.alphanumerics

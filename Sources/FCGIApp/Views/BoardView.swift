@@ -13,28 +13,25 @@ struct BoardView {
     /// sent still has its element when the answer comes. `csrfToken` is for browsers without JavaScript.
     func renderPage(csrfToken: String) -> String {
         let path = Route.gameMove(record.id).path
-        return "<form id=\"board-form\" class=\"board-form\" method=\"post\" action=\"\(path)\" hx-post=\"\(path)\" hx-swap=\"none\">"
-            + "<input type=\"hidden\" name=\"csrf_token\" value=\"\(csrfToken.htmlEscaped)\">"
-            + render(oob: false, closingForm: true)
+        var html = HTMLBuffer(capacity: capacity)
+        html.append("<form id=\"board-form\" class=\"board-form\" method=\"post\" action=\"")
+        html.append(escaped: path)
+        html.append("\" hx-post=\"")
+        html.append(escaped: path)
+        html.append("\" hx-swap=\"none\"><input type=\"hidden\" name=\"csrf_token\" value=\"")
+        html.append(escaped: csrfToken)
+        html.append("\">")
+        appendBoard(to: &html, oob: false, closingForm: true)
+        return html.string
     }
 
     /// `#board`, the status line and the move list, each with `hx-swap-oob` when `oob`: the page's
     /// board, and what is pushed when more than a few cells change (renju's forbidden points, the end
     /// of a game, a resignation).
-    func render(oob: Bool, closingForm: Bool = false) -> String {
-        let swap = oob ? " hx-swap-oob=\"true\"" : ""
-        let size = game.board.size
-        var html = ""
-        html.reserveCapacity(size * size * 72 + 2048)
-        html += "<div id=\"board\" class=\"board board-\(size)\"\(swap)>" + turnHTML(oob: false) + "<div class=\"board-grid\">"
-        let forbidden = forbiddenPoints
-        for row in 0..<size {
-            for col in 0..<size { html += cellHTML(Point(row: row, col: col), forbidden: forbidden, oob: false) }
-        }
-        html += "</div></div>"
-        if closingForm { html += "</form>" }
-        html += statusAndMovesHTML(oob: oob)
-        return html
+    func render(oob: Bool) -> String {
+        var html = HTMLBuffer(capacity: capacity)
+        appendBoard(to: &html, oob: oob, closingForm: false)
+        return html.string
     }
 
     /// What a move pushes, smallest form: the new stone's cell, the previous stone's cell (it loses its
@@ -44,9 +41,33 @@ struct BoardView {
     /// changes more than that — the game ends, or renju's forbidden points move — it is the whole board.
     func renderMove(previous: Point?) -> String {
         guard let last = game.lastMove?.point, !game.status.isOver, !game.ruleset.hasForbiddenMoves else { return render(oob: true) }
-        var html = turnHTML(oob: true) + cellHTML(last, forbidden: [:], oob: true)
-        if let previous, previous != last { html += cellHTML(previous, forbidden: [:], oob: true) }
-        return html + statusAndMovesHTML(oob: true)
+        var html = HTMLBuffer(capacity: 2048)
+        appendTurn(to: &html, oob: true)
+        appendCell(last, to: &html, forbidden: [:], oob: true)
+        if let previous, previous != last { appendCell(previous, to: &html, forbidden: [:], oob: true) }
+        appendStatusAndMoves(to: &html, oob: true)
+        return html.string
+    }
+
+    /// About 90 bytes a point, plus the status and the move list.
+    private var capacity: Int { game.board.size * game.board.size * 96 + 4096 }
+
+    private func appendBoard(to html: inout HTMLBuffer, oob: Bool, closingForm: Bool) {
+        let size = game.board.size
+        html.append("<div id=\"board\" class=\"board board-")
+        html.append(size)
+        html.append("\"")
+        if oob { html.append(" hx-swap-oob=\"true\"") }
+        html.append(">")
+        appendTurn(to: &html, oob: false)
+        html.append("<div class=\"board-grid\">")
+        let forbidden = forbiddenPoints
+        for row in 0..<size {
+            for col in 0..<size { appendCell(Point(row: row, col: col), to: &html, forbidden: forbidden, oob: false) }
+        }
+        html.append("</div></div>")
+        if closingForm { html.append("</form>") }
+        appendStatusAndMoves(to: &html, oob: oob)
     }
 
     private var forbiddenPoints: [Point: ForbiddenReason] {
@@ -58,45 +79,88 @@ struct BoardView {
 
     /// Whose turn it is and the number of the next move (the form posts it as the expected move
     /// number); the page's CSS reads `data-turn` to let only the player to move click.
-    private func turnHTML(oob: Bool) -> String {
-        let turn = game.status.isOver ? "over" : game.toMove.rawValue
-        return "<div id=\"turn\" class=\"turn\" data-turn=\"\(turn)\" data-move=\"\(game.moveNumber)\"\(oob ? " hx-swap-oob=\"true\"" : "")>"
-            + "<input type=\"hidden\" name=\"move\" value=\"\(game.moveNumber)\"></div>"
+    private func appendTurn(to html: inout HTMLBuffer, oob: Bool) {
+        html.append("<div id=\"turn\" class=\"turn\" data-turn=\"")
+        html.append(escaped: game.status.isOver ? "over" : game.toMove.rawValue)
+        html.append("\" data-move=\"")
+        html.append(game.moveNumber)
+        html.append("\"")
+        if oob { html.append(" hx-swap-oob=\"true\"") }
+        html.append("><input type=\"hidden\" name=\"move\" value=\"")
+        html.append(game.moveNumber)
+        html.append("\"></div>")
     }
 
     /// One point of the board: a stone, an empty point (a button while the game is on), with an id so
     /// a push can replace it alone.
-    private func cellHTML(_ point: Point, forbidden: [Point: ForbiddenReason], oob: Bool) -> String {
-        let id = "p-\(point.row)-\(point.col)"
-        let swap = oob ? " hx-swap-oob=\"true\"" : ""
-        let name = point.notation(boardSize: game.board.size) ?? ""
-        if let stone = game.board[point] {
-            var classes = "cell \(stone.rawValue)"
-            if point == game.lastMove?.point { classes += " last" }
-            if game.winningLine.contains(point) { classes += " win" }
-            return "<span id=\"\(id)\" class=\"\(classes)\" role=\"img\" aria-label=\"\(name) \(stone.rawValue)\"\(swap)></span>"
+    private func appendCell(_ point: Point, to html: inout HTMLBuffer, forbidden: [Point: ForbiddenReason], oob: Bool) {
+        let stone = game.board[point]
+        let reason = stone == nil ? forbidden[point] : nil
+        let isButton = stone == nil && !game.status.isOver
+        html.append(isButton ? "<button id=\"p-" : "<span id=\"p-")
+        html.append(point.row)
+        html.append("-")
+        html.append(point.col)
+        html.append("\" class=\"cell")
+        if let stone {
+            html.append(stone == .black ? " black" : " white")
+            if point == game.lastMove?.point { html.append(" last") }
+            if game.winningLine.contains(point) { html.append(" win") }
+            html.append("\" role=\"img\" aria-label=\"")
+            appendNotation(point, to: &html)
+            html.append(stone == .black ? " black\"" : " white\"")
+        } else if isButton {
+            if reason != nil { html.append(" forbidden") }
+            html.append("\" name=\"at\" value=\"")
+            html.append(point.row)
+            html.append(",")
+            html.append(point.col)
+            if let reason {
+                html.append("\" title=\"Forbidden for Black: ")
+                html.append(escaped: reason.rawValue)
+                html.append("\" aria-label=\"")
+                appendNotation(point, to: &html)
+                html.append(", forbidden for Black\"")
+            } else {
+                html.append("\" aria-label=\"")
+                appendNotation(point, to: &html)
+                html.append("\"")
+            }
+        } else {
+            html.append("\"")
         }
-        if game.status.isOver { return "<span id=\"\(id)\" class=\"cell\"\(swap)></span>" }
-        if let reason = forbidden[point] {
-            return "<button id=\"\(id)\" class=\"cell forbidden\" name=\"at\" value=\"\(point.row),\(point.col)\" title=\"Forbidden for Black: \(reason.rawValue)\" aria-label=\"\(name), forbidden for Black\"\(swap)></button>"
-        }
-        return "<button id=\"\(id)\" class=\"cell\" name=\"at\" value=\"\(point.row),\(point.col)\" aria-label=\"\(name)\"\(swap)></button>"
+        if oob { html.append(" hx-swap-oob=\"true\"") }
+        html.append(isButton ? "></button>" : "></span>")
     }
 
-    private func statusAndMovesHTML(oob: Bool) -> String {
-        let swap = oob ? " hx-swap-oob=\"true\"" : ""
-        var html = "<p id=\"game-status\" class=\"game-status\"\(swap)>\(statusText.htmlEscaped)</p>"
+    /// "h8": the column letter and the row counted from the bottom, as `Point.notation` spells it.
+    private func appendNotation(_ point: Point, to html: inout HTMLBuffer) {
+        html.append(escaped: point.notation(boardSize: game.board.size) ?? "")
+    }
+
+    private func appendStatusAndMoves(to html: inout HTMLBuffer, oob: Bool) {
+        html.append("<p id=\"game-status\" class=\"game-status\"")
+        if oob { html.append(" hx-swap-oob=\"true\"") }
+        html.append(">")
+        html.append(escaped: statusText)
+        html.append("</p>")
         // A live region that stays in the page (only its text is swapped), so screen readers announce each move.
         if oob {
-            html += "<p id=\"move-announcer\" hx-swap-oob=\"innerHTML\">\(announcement.htmlEscaped)</p>"
+            html.append("<p id=\"move-announcer\" hx-swap-oob=\"innerHTML\">")
+            html.append(escaped: announcement)
+            html.append("</p>")
         } else {
-            html += "<p id=\"move-announcer\" class=\"visually-hidden\" aria-live=\"polite\" aria-atomic=\"true\"></p>"
+            html.append("<p id=\"move-announcer\" class=\"visually-hidden\" aria-live=\"polite\" aria-atomic=\"true\"></p>")
         }
-        html += "<ol id=\"move-list\" class=\"move-list\"\(swap)>"
+        html.append("<ol id=\"move-list\" class=\"move-list\"")
+        if oob { html.append(" hx-swap-oob=\"true\"") }
+        html.append(">")
         for move in game.moves {
-            html += "<li class=\"\(move.stone.rawValue)\">\(move.point.notation(boardSize: game.board.size) ?? "")</li>"
+            html.append(move.stone == .black ? "<li class=\"black\">" : "<li class=\"white\">")
+            appendNotation(move.point, to: &html)
+            html.append("</li>")
         }
-        return html + "</ol>"
+        html.append("</ol>")
     }
 
     /// What a screen reader says when a move arrives: the move, then the new state.

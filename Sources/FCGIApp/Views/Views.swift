@@ -40,7 +40,10 @@ final class TemplateStore: @unchecked Sendable {
     private var loaded: Set<String> = []
     private var fingerprint: String?
 
-    init(directory: String) { self.directory = directory }
+    init(directory: String) {
+        self.directory = directory
+        HTMLBytesContentType.register
+    }
 
     func library(for name: String) throws -> MustacheLibrary {
         try lock.withLock {
@@ -61,7 +64,7 @@ final class TemplateStore: @unchecked Sendable {
         let path = directory + name + ".mustache"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         do {
-            library.register(try MustacheTemplate(string: text), named: name)
+            library.register(try MustacheTemplate(string: HTMLBytesContentType.pragma + text), named: name)
         } catch {
             throw ConfigError("template \(name).mustache does not parse: \(error)")
         }
@@ -99,6 +102,17 @@ final class TemplateStore: @unchecked Sendable {
             return value
         }
     }
+}
+
+/// HTML escaping for `{{variables}}`, byte by byte. The library's own walks Characters through a
+/// dictionary (about 60 ns each: a quarter of a page's rendering). Every template starts with the
+/// pragma that selects it, added when it is parsed: a template's content type does not carry into
+/// its partials or its parent layout, so each one sets its own.
+struct HTMLBytesContentType: MustacheContentType {
+    static let pragma = "{{% CONTENT_TYPE: HTML_BYTES}}"
+    static let register: Void = MustacheContentTypes.register(HTMLBytesContentType(), named: "HTML_BYTES")
+
+    func escapeText(_ text: String) -> String { text.htmlEscaped }
 }
 
 extension Views {
