@@ -22,7 +22,7 @@ def main() -> None:
     json.dump({"timestamp": args.stamp, "machine": {"cores": args.cores}, "results": rows}, open(args.json, "w"), indent=1, sort_keys=True)
 
     out = [f"# make bench — {args.stamp} ({args.cores} cores)", ""]
-    moves = [r for r in rows if "games" in r and "moves_per_s" in r]
+    moves = [r for r in rows if "games" in r and "moves_per_s" in r and r.get("scenario") != "pace"]
     if moves:
         peer = {r["games"]: r for r in moves if r.get("label") == "peer"}
         out += ["## Move round trip (movepush.py; closed loop: each game waits for its push before the next move)", "",
@@ -36,6 +36,22 @@ def main() -> None:
                        f"{fmt(r['http_ms']['p50'])}/{fmt(r['http_ms']['p99'])} | {fmt(r['push_ms']['p50'])}/{fmt(r['push_ms']['p99'])} | "
                        f"≤{fmt(flush.get('p50_le_ms'))}/≤{fmt(flush.get('p99_le_ms'))} | {fmt(p.get('moves_per_s'))} | "
                        f"{fmt(p.get('server_cpu_ms_per_move'), 2)} | {fmt(ratio, 3)} |")
+        out.append("")
+    paced = [r for r in rows if r.get("scenario") == "pace"]
+    if paced:
+        out += ["## Push latency at a human pace (open loop)", "",
+                "Each game moves every *interval* seconds on a fixed schedule (bench/paced_moves.py), so no move waits for "
+                "another game's: push is POST sent → the opponent's WebSocket frame. Goal at 50 games: push p50 ≤ 2 ms, p99 ≤ 10 ms. "
+                "Late starts are moves the client sent more than 5 ms after their slot (client lag, not server latency).", "",
+                "| games | interval s | offered/achieved moves/s | HTTP p50/p99 ms | push p50/p99 ms (goal ≤ 2/≤ 10) | "
+                "bridge commit→flush p50/p99 ms | late starts | errors | server CPU ms/move |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for r in paced:
+            flush = r.get("bridge", {}).get("commit_to_flush", {})
+            out.append(f"| {r['games']} | {fmt(r['interval_s'], 2)} | {fmt(r['offered_moves_per_s'])}/{fmt(r['achieved_moves_per_s'])} | "
+                       f"{fmt(r['http_ms']['p50'], 2)}/{fmt(r['http_ms']['p99'], 2)} | {fmt(r['push_ms']['p50'], 2)}/{fmt(r['push_ms']['p99'], 2)} | "
+                       f"≤{fmt(flush.get('p50_le_ms'))}/≤{fmt(flush.get('p99_le_ms'))} | {r['late_starts']} of {r['moves']} | "
+                       f"{r['errors']} | {fmt(r.get('server_cpu_ms_per_move'), 2)} |")
         out.append("")
     pages = [r for r in rows if r.get("scenario") == "page"]
     if pages:

@@ -7,12 +7,16 @@
 # Scenarios (docs/performance.md explains each figure and its goal):
 #   move      the peers' movepush.py at MOVE_GAMES concurrent games: moves/s, HTTP and push p50/p99,
 #             server CPU per move, and the bridge's own commit → frame histograms
+#   pace      bench/paced_moves.py: PACE_GAMES games each moving every PACE_INTERVAL s on a fixed
+#             (open-loop) schedule, a human pace: HTTP and POST → opponent's frame p50/p99 without
+#             closed-loop queueing, late starts (client lag), server CPU per move, bridge histograms
 #   page      wrk on the login page and on a game page (signed in) vs nginx serving the same bytes
 #   cgi       one request answered by a cold `gomoku-fcgi` process
 #   engine    VCF/VCT solve times and nodes/s on fixed positions; puzzle generation time
 #   live      the bridge alone: latency at 50/500 connections, 10k fan-out, idle RSS per connection
 # Environment: BENCH_PORT (18480), DURATION (10 s per run), CONNECTIONS (32), RUNS (3, medians),
-# MOVE_GAMES ("1 10 50"), LIVE_SCENARIOS, SCENARIOS (all of the above), BENCH_PEER (0).
+# MOVE_GAMES ("1 10 50"), PACE_GAMES (50), PACE_INTERVAL (0.2; a list such as "0.2 0.1" runs each),
+# LIVE_SCENARIOS, SCENARIOS (all of the above), BENCH_PEER (0).
 set -euo pipefail
 PATH=$PATH:/usr/sbin:/sbin
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,7 +27,9 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 RUNS=${RUNS:-3}
 MOVE_GAMES=${MOVE_GAMES:-1 10 50}
-SCENARIOS=${SCENARIOS:-move page cgi engine live}
+PACE_GAMES=${PACE_GAMES:-50}
+PACE_INTERVAL=${PACE_INTERVAL:-0.2}
+SCENARIOS=${SCENARIOS:-move pace page cgi engine live}
 bin=$repo/.build/release/gomoku-fcgi
 peers=$(cd "$repo/.." && pwd)/shared/peers
 [ -x "$bin" ] || { echo "bench: build first (make build)" >&2; exit 1; }
@@ -68,6 +74,19 @@ if want move; then
         record "$("$repo/.venv/bin/python" bench/move_bench.py --loadgen-python "$loadgen_python" --movepush "$peers/loadgen/movepush.py" \
             --base "$base" --metrics "http://127.0.0.1:$BRIDGE_PORT/metrics" --seed "$tmp/seed-$games.json" --games "$games" \
             --duration "$DURATION" --pids "$pids" --label gomoku)"
+    done
+fi
+
+if want pace; then
+    # Open loop at a human pace: each game has its own fixed schedule, so the latency is the server's,
+    # not a place in a queue. Fresh games per interval; twice as many as needed, in case a game fills up.
+    loadgen_python=${loadgen_python:-$("$peers/loadgen/setup.sh" | tail -1)}
+    for interval in $PACE_INTERVAL; do
+        seed_games=$((2 * PACE_GAMES + 8))
+        cli seed-demo --users $((2 * seed_games)) --games "$seed_games" --json > "$tmp/seed-pace.json"
+        record "$("$loadgen_python" bench/paced_moves.py --loadgen "$peers/loadgen" --base "$base" \
+            --metrics "http://127.0.0.1:$BRIDGE_PORT/metrics" --seed "$tmp/seed-pace.json" --games "$PACE_GAMES" \
+            --interval "$interval" --duration "$DURATION" --pids "$pids")"
     done
 fi
 

@@ -1,0 +1,281 @@
+"""Push latency when players move at a human pace (open loop), for `make bench` (scenario `pace`).
+
+The `move` scenario runs the peers' closed-loop movepush.py: every game moves as soon as its previous
+push arrived, so at 50 games the latency a client sees is mostly its place in the queue (games divided
+by throughput). Here each of G games instead has a fixed schedule, one move every --interval seconds,
+its start placed at random within the first interval so the games do not move in step. The schedule
+is open loop: a move that starts late does not shift the ones after it. Within one game a move still
+waits for the previous one's pushes (the other player cannot move before seeing the stone).
+
+Per move it measures
+  http_ms  the POST /games/<id>/move/ round trip;
+  push_ms  from sending that POST until the opponent's WebSocket receives a frame (the mover's own
+           copy is awaited and dropped);
+  start lag  how late the POST left against its scheduled time. A move counts in late_starts when it
+           left more than --late-ms after its slot: the client (or the game's previous move) was
+           behind, which tells client lag apart from server latency.
+With --metrics it also reads the bridge's commit → dispatch/flush histograms at the start and the end
+of the measured window (bench/move_bench.py's functions). Prints one JSON line on stdout; progress
+goes to stderr.
+
+The client pieces (Player, Inbox, cpu_seconds, …) come from the peers' loadgen/common.py (--loadgen),
+so this runs with the loadgen's python (aiohttp, websockets, uvloop).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import sys
+import time
+
+SIZE = 15
+
+
+def stone_sequence() -> list[tuple[int, int]]:
+    """Cells for alternate black/white moves, from the centre outwards, in which neither colour ever
+    has five in a row: black takes the cells with (col + 2·row) mod 4 < 2 and white the others, which
+    bounds every row, column and diagonal run of one colour to 2. Checked move by move below."""
+    centre = (SIZE - 1) / 2
+
+    def by_distance(cells):
+        return sorted(cells, key=lambda rc: (max(abs(rc[0] - centre), abs(rc[1] - centre)),
+                                             abs(rc[0] - centre) + abs(rc[1] - centre), rc))
+
+    cells = [(r, c) for r in range(SIZE) for c in range(SIZE)]
+    first = by_distance([rc for rc in cells if (rc[1] + 2 * rc[0]) % 4 < 2])
+    second = by_distance([rc for rc in cells if (rc[1] + 2 * rc[0]) % 4 >= 2])
+    black, white = (first, second) if len(first) >= len(second) else (second, first)
+    sequence = [cell for pair in zip(black, white) for cell in pair] + black[len(white):]
+    board: dict[tuple[int, int], int] = {}
+    for index, (r, c) in enumerate(sequence):
+        colour = index % 2
+        assert (r, c) not in board, f"cell {(r, c)} played twice"
+        board[(r, c)] = colour
+        for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+            run = 1 + sum(1 for _ in _same(board, r, c, dr, dc, colour)) + sum(1 for _ in _same(board, r, c, -dr, -dc, colour))
+            assert run < 5, f"move {index} at {(r, c)} makes {run} in a row"
+    return sequence
+
+
+def _same(board, r, c, dr, dc, colour):
+    r, c = r + dr, c + dc
+    while board.get((r, c)) == colour:
+        yield r, c
+        r, c = r + dr, c + dc
+
+
+def summary(values: list[float]) -> dict:
+    if not values:
+        return {"p50": None, "p90": None, "p99": None, "max": None}
+    ordered = sorted(values)
+
+    def at(q):  # nearest rank
+        return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 3)
+
+    return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": round(ordered[-1], 3)}
+
+
+class Tally:
+    def __init__(self):
+        self.http_ms: list[float] = []
+        self.push_ms: list[float] = []
+        self.start_lag_ms: list[float] = []
+        self.late_starts = self.late_behind_previous = 0
+        self.errors = self.non_2xx = self.push_timeouts = self.unexpected_frames = 0
+        self.games_used = self.slots_out_of_games = 0
+
+
+async def open_sides(common, game, players):
+    """Both players' game page and WebSocket: [(player, inbox, csrf)], black first."""
+    sides = []
+    for colour in ("black", "white"):
+        player = players[game[colour]]
+        ws_url, csrf = await player.open_game(game["id"])
+        sides.append((player, common.Inbox(await player.connect_ws(ws_url)), csrf))
+    return sides
+
+
+async def play(common, slot, games, first_at, args, window, tally):
+    """One game slot: a move at first_at + k·interval for k = 0, 1, … until the window ends; when a
+    game runs out of cells (or fails) the slot goes on with its next prepared game, same schedule."""
+    warm_end, end = window
+    k = 0
+    prev_done = first_at
+    for game, sides in games:
+        tally.games_used += 1
+        ok = True
+        for index, (row, col) in enumerate(SEQUENCE):
+            due = first_at + k * args.interval
+            if due >= end:
+                return
+            k += 1
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            mover, opponent = sides[index % 2], sides[1 - index % 2]
+            player, own_inbox, csrf = mover
+            other_inbox = opponent[1]
+            tally.unexpected_frames += own_inbox.drain() + other_inbox.drain()
+            if own_inbox.closed or other_inbox.closed:
+                tally.errors += 1
+                common.log(f"game {game['id']}: websocket closed")
+                ok = False
+                break
+            data = {"row": str(row), "col": str(col), "csrf_token": csrf, "csrfmiddlewaretoken": csrf}
+            headers = {"HX-Request": "true", "HX-Target": "board",
+                       "HX-Current-URL": f"{player.base}/games/{game['id']}/", **player.csrf_headers(csrf)}
+            t0 = time.perf_counter()
+            measured = warm_end <= due < end
+            lag = t0 - due
+            if measured:
+                tally.start_lag_ms.append(lag * 1000)
+                if lag * 1000 > args.late_ms:
+                    tally.late_starts += 1
+                    tally.late_behind_previous += prev_done > due + args.late_ms / 1000
+            try:
+                async with player.http.post(f"{player.base}/games/{game['id']}/move/", data=data, headers=headers) as response:
+                    await response.read()
+                    status = response.status
+            except Exception as error:  # noqa: BLE001 — any failure of the request counts as an error
+                tally.errors += 1
+                common.log(f"game {game['id']}: POST failed: {error!r}")
+                ok = False
+                break
+            t1 = time.perf_counter()
+            if not 200 <= status < 300:
+                tally.errors += 1
+                tally.non_2xx += 1
+                common.log(f"game {game['id']}: move ({row},{col}) -> HTTP {status}")
+                ok = False
+                break
+            try:
+                t_push, frame = await asyncio.wait_for(other_inbox.queue.get(), args.push_timeout)
+                _, own = await asyncio.wait_for(own_inbox.queue.get(), args.push_timeout)
+                if frame is None or own is None:
+                    raise ConnectionError("websocket closed")
+            except (asyncio.TimeoutError, ConnectionError) as error:
+                tally.errors += 1
+                tally.push_timeouts += isinstance(error, asyncio.TimeoutError)
+                common.log(f"game {game['id']}: no push for move ({row},{col}): {error!r}")
+                ok = False
+                break
+            prev_done = time.perf_counter()
+            if measured:
+                tally.http_ms.append((t1 - t0) * 1000)
+                tally.push_ms.append((t_push - t0) * 1000)
+        if ok:
+            common.log(f"slot {slot}: game {game['id']} is full; next game")
+    if first_at + k * args.interval < end:
+        tally.slots_out_of_games += 1
+        common.log(f"slot {slot}: out of games (seed more, or a shorter run)")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--loadgen", required=True, help="the peers' loadgen directory (holds common.py)")
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--seed", required=True, help="the JSON of `gomoku-fcgi seed-demo --json`")
+    parser.add_argument("--games", type=int, default=50, help="concurrent games")
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between moves in one game")
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--late-ms", type=float, default=5, help="a move that leaves later than this after its slot is a late start")
+    parser.add_argument("--push-timeout", type=float, default=5)
+    parser.add_argument("--login-concurrency", type=int, default=4)
+    parser.add_argument("--random-seed", type=int, default=1, help="for the start offsets")
+    parser.add_argument("--pids", default="", help="comma-separated server pids: their CPU in the window (children included)")
+    parser.add_argument("--metrics", help="the bridge's /metrics URL")
+    args = parser.parse_args()
+
+    sys.path.insert(0, os.path.abspath(args.loadgen))
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import common  # the peers' loadgen client pieces
+    from move_bench import histograms, quantiles
+
+    common.raise_fd_limit()
+    games, passwords = common.load_seed(args.seed)
+    # Every game a slot can reach within the run is opened before the clock starts (logins hash
+    # passwords on purpose slowly; pages and WebSockets are not what is measured).
+    per_slot = math.ceil((args.warmup + args.duration + args.interval) / (len(SEQUENCE) * args.interval))
+    if len(games) < args.games:
+        raise SystemExit(f"the seed has {len(games)} games, --games {args.games} needs at least that many")
+    per_slot = min(per_slot, len(games) // args.games)
+    used = games[: per_slot * args.games]
+    players = {name: common.Player(args.base, name, passwords[name]) for g in used for name in (g["black"], g["white"])}
+    gate = asyncio.Semaphore(args.login_concurrency)
+
+    async def login(player):
+        async with gate:
+            await player.login()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(login(p) for p in players.values()))
+    prepared = []
+    for offset in range(0, len(used), 10):  # a few at a time, as browsers would arrive
+        prepared += await asyncio.gather(*(open_sides(common, g, players) for g in used[offset: offset + 10]))
+    common.log(f"{len(players)} users logged in, {len(used)} games open in {time.perf_counter() - started:.1f}s; "
+               f"{len(SEQUENCE)} moves per game, {args.games} games × 1 move / {args.interval}s")
+
+    # The presence frames of joining (a few per game) are not part of the moves' pushes.
+    await asyncio.sleep(0.5)
+    connect_frames = sum(inbox.drain() for sides in prepared for _, inbox, _ in sides)
+
+    # Slot i plays games i, i + G, i + 2G, …
+    slots = [[(used[j], prepared[j]) for j in range(i, len(used), args.games)] for i in range(args.games)]
+    rng = random.Random(args.random_seed)
+    begin = time.perf_counter() + 0.2
+    window = (begin + args.warmup, begin + args.warmup + args.duration)
+    pids = [int(p) for p in args.pids.split(",") if p]
+    samples = {}
+
+    async def sample(key, at):
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        bridge = await asyncio.to_thread(histograms, args.metrics) if args.metrics else {}
+        samples[key] = (common.cpu_seconds(pids), time.process_time(), bridge)
+
+    start_sample = asyncio.create_task(sample("start", window[0]))
+    tally = Tally()
+    await asyncio.gather(*(play(common, i, slot, begin + rng.uniform(0, args.interval), args, window, tally)
+                           for i, slot in enumerate(slots)))
+    await start_sample
+    await sample("end", 0)  # after the last move's pushes, so every measured move is in the counts
+    closing = time.perf_counter()
+    await asyncio.gather(*(inbox.close() for sides in prepared for _, inbox, _ in sides))
+    await asyncio.gather(*(player.close() for player in players.values()))
+    common.log(f"closed {2 * len(prepared)} WebSockets and {len(players)} sessions in {time.perf_counter() - closing:.1f}s")
+
+    moves = len(tally.push_ms)
+    (cpu0, client0, bridge0), (cpu1, client1, bridge1) = samples["start"], samples["end"]
+    result = {
+        "scenario": "pace", "label": "gomoku", "games": args.games, "interval_s": args.interval,
+        "duration_s": args.duration, "warmup_s": args.warmup,
+        "offered_moves_per_s": round(args.games / args.interval, 1),
+        "achieved_moves_per_s": round(moves / args.duration, 1), "moves": moves,
+        "http_ms": summary(tally.http_ms), "push_ms": summary(tally.push_ms),
+        "start_lag_ms": summary(tally.start_lag_ms),
+        "late_starts": tally.late_starts, "late_behind_previous": tally.late_behind_previous,
+        "errors": tally.errors, "non_2xx": tally.non_2xx, "push_timeouts": tally.push_timeouts,
+        "unexpected_frames": tally.unexpected_frames, "connect_frames": connect_frames,
+        "games_used": tally.games_used, "slots_out_of_games": tally.slots_out_of_games,
+        "client_cpu_s": round(client1 - client0, 2),
+    }
+    if pids:
+        result["server_cpu_s"] = round(cpu1 - cpu0, 2)
+        result["server_cpu_ms_per_move"] = round(1000 * (cpu1 - cpu0) / moves, 3) if moves else None
+    if args.metrics:
+        result["bridge"] = {name: quantiles(bridge0.get(name, []), series) for name, series in bridge1.items()}
+    print(json.dumps(result, sort_keys=True), flush=True)
+
+
+SEQUENCE = stone_sequence()
+
+if __name__ == "__main__":
+    try:
+        from uvloop import run
+    except ImportError:
+        run = asyncio.run
+    run(main())
