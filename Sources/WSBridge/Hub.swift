@@ -81,7 +81,7 @@ final class Hub: @unchecked Sendable {
         lock.withLock {
             for notification in notifications where notification.id > cursor {
                 // One shared frame per notification: compressed at most once for all its connections.
-                let frame = SharedFrame(Self.frame(notification), committedAt: notification.createdAt)
+                let frame = SharedFrame(Self.frame(notification))
                 let targets: Set<String>
                 if let connectionID = notification.connectionID {
                     targets = byTopic[notification.topic]?.contains(connectionID) == true ? [connectionID] : []
@@ -97,7 +97,12 @@ final class Hub: @unchecked Sendable {
                     batches[ObjectIdentifier(loop), default: (loop, [])].sinks.append(connection.sink)
                 }
                 for (loop, sinks) in batches.values {
-                    loop.execute { for sink in sinks { sink.deliver(frame) } }
+                    loop.execute { [metrics] in
+                        for sink in sinks { sink.deliver(frame) }
+                        // Once per loop rather than per frame: a frame written to a writable socket is
+                        // with the kernel when `deliver` returns, so this is when the loop's last one was.
+                        metrics.observeFlush(milliseconds: Double(unixMillis() - notification.createdAt))
+                    }
                 }
                 metrics.count(.framesOut, by: targets.count)
                 metrics.observeDispatch(milliseconds: Double(now - notification.createdAt))

@@ -55,7 +55,7 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
                 metrics.count(.replayGaps)
                 return [SharedFrame(BridgeServer.gapFrame(upTo: replayUpTo))]
             case .notifications(let missed):
-                return missed.map { SharedFrame(Hub.frame($0), committedAt: $0.createdAt) }
+                return missed.map { SharedFrame(Hub.frame($0)) }
             }
         }.whenComplete { [self] result in
             switch result {
@@ -102,10 +102,6 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         // NIO's buffer is past its high-water mark: this client cannot keep up.
         guard isWritable else { return slowConsumer() }
         send(shared: frame)
-    }
-
-    override func frameWritten(committedAt: Int64) {
-        server.metrics.observeFlush(milliseconds: Date().timeIntervalSince1970 * 1000 - Double(committedAt))
     }
 
     private func slowConsumer() {

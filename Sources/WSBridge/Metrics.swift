@@ -62,7 +62,8 @@ final class Metrics: @unchecked Sendable {
     /// Commit to hand-over to the connections' event loops, once per notification.
     func observeDispatch(milliseconds: Double) { lock.withLock { dispatch.observe(max(0, milliseconds)) } }
 
-    /// Commit to the frame written to the socket, once per frame and connection.
+    /// Commit to the last frame of a notification written to the sockets of one event loop, once per
+    /// notification and loop: with one loop per core, its largest value is the time to the last frame.
     func observeFlush(milliseconds: Double) { lock.withLock { flush.observe(max(0, milliseconds)) } }
 
     func prometheusText() -> String {
@@ -77,7 +78,7 @@ final class Metrics: @unchecked Sendable {
                 lines += ["# TYPE \(counter.rawValue) counter", "\(counter.rawValue) \(counters[counter, default: 0])"]
             }
             lines += dispatch.lines("gomoku_bridge_commit_to_dispatch_ms", help: "Milliseconds from a notification's commit to its dispatch to the connections.")
-            lines += flush.lines("gomoku_bridge_commit_to_flush_ms", help: "Milliseconds from a notification's commit to its frame written to a socket.")
+            lines += flush.lines("gomoku_bridge_commit_to_flush_ms", help: "Milliseconds from a notification's commit to its last frame written to the sockets of one event loop.")
             return lines.joined(separator: "\n") + "\n"
         }
     }

@@ -104,16 +104,13 @@ struct PerMessageDeflate: Sendable, Equatable {
 /// once per window size on first use), and every connection writes the same buffer.
 final class SharedFrame: @unchecked Sendable {
     let text: String
-    /// Commit time of the notification (ms since 1970), for the commit-to-flush histogram; nil for replies.
-    let committedAt: Int64?
     /// The uncompressed payload; ByteBuffer is copy-on-write, so writing it to many channels copies nothing.
     let payload: ByteBuffer
     private let lock = NSLock()
     private var compressed: [Int32: ByteBuffer] = [:]
 
-    init(_ text: String, committedAt: Int64? = nil) {
+    init(_ text: String) {
         self.text = text
-        self.committedAt = committedAt
         payload = ByteBuffer(string: text)
     }
 

@@ -130,18 +130,9 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         } else {
             WebSocketFrame(fin: true, opcode: .text, data: frame.payload)
         }
-        guard let committedAt = frame.committedAt else {
-            send(wire)
-            return true
-        }
-        let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenSuccess { [weak self] in self?.frameWritten(committedAt: committedAt) }
-        context.writeAndFlush(wrapOutboundOut(wire), promise: written)
+        send(wire)
         return true
     }
-
-    /// Called when a pushed notification's frame reached the socket.
-    func frameWritten(committedAt: Int64) {}
 
     func send(binary: ByteBuffer) {
         guard let context, !isClosing else { return }
@@ -161,8 +152,11 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    /// Sends a close frame with `code` and closes the connection once it is written.
-    func close(code: UInt16, reason: String) {
+    /// Sends a close frame with `code`. When we begin the closing handshake, the connection stays open
+    /// (up to 2 s) for the client's answer; when we are `answering` the client's close, the handshake
+    /// is complete and the connection closes as soon as our frame is written (RFC 6455 §7.1.1: the
+    /// server closes the TCP connection first).
+    func close(code: UInt16, reason: String, answering: Bool = false) {
         guard let context, !isClosing else { return }
         isClosing = true
         partial = nil
@@ -173,6 +167,7 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         // Wait for the client's close frame (receivedClose ends it) rather than closing at once: a
         // socket closed with unread input is reset, and the client would lose our close code.
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))).whenComplete { _ in
+            if answering { return channel.close(promise: nil) }
             channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         }
     }
@@ -181,15 +176,16 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     private func receivedClose(_ frame: WebSocketFrame) {
         var data = frame.unmaskedData
         if isClosing { context?.close(promise: nil); return }
-        guard frame.fin else { return close(code: 1002, reason: "fragmented close") }
+        // The client has sent its close, so whatever we answer completes the handshake.
+        guard frame.fin else { return close(code: 1002, reason: "fragmented close", answering: true) }
         switch data.readableBytes {
-        case 0: close(code: 1000, reason: "")
-        case 1: close(code: 1002, reason: "bad close payload")
+        case 0: close(code: 1000, reason: "", answering: true)
+        case 1: close(code: 1002, reason: "bad close payload", answering: true)
         default:
             let code = data.readInteger(as: UInt16.self)!
-            guard String(validating: data.readableBytesView, as: UTF8.self) != nil else { return close(code: 1007, reason: "bad close reason") }
+            guard String(validating: data.readableBytesView, as: UTF8.self) != nil else { return close(code: 1007, reason: "bad close reason", answering: true) }
             let valid = (1000...1003).contains(code) || (1007...1011).contains(code) || (3000...4999).contains(code)
-            close(code: valid ? code : 1002, reason: "")
+            close(code: valid ? code : 1002, reason: "", answering: true)
         }
     }
 

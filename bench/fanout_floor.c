@@ -1,0 +1,105 @@
+/* The physical floor of the fan-out scenario: the kernel's cost of writing one small frame to each
+ * of N loopback TCP connections, with nothing else in the way (no event loop, no WebSocket code).
+ * A reader process receives on the other ends, as the benchmark's client does, either reading
+ * every frame as it arrives (`read`, like live_bench.py's client) or not reading during the burst.
+ *
+ *   fanout_floor N ROUNDS read|noread
+ *
+ * Prints one JSON line: the median and worst time from the first write to the last, over ROUNDS. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int compare(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) { fprintf(stderr, "usage: %s N ROUNDS read|noread\n", argv[0]); return 2; }
+    int n = atoi(argv[1]), rounds = atoi(argv[2]), reading = strcmp(argv[3], "read") == 0;
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    if ((rlim_t)(2 * n + 64) > limit.rlim_cur) { fprintf(stderr, "raise the file limit: need %d\n", 2 * n + 64); return 1; }
+
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t length = sizeof address;
+    if (bind(listener, (struct sockaddr *)&address, sizeof address) || listen(listener, 4096)) { perror("listen"); return 1; }
+    getsockname(listener, (struct sockaddr *)&address, &length);
+
+    int *clients = malloc(n * sizeof(int)), *servers = malloc(n * sizeof(int));
+    for (int i = 0; i < n; i++) {
+        clients[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(clients[i], (struct sockaddr *)&address, sizeof address)) { perror("connect"); return 1; }
+        servers[i] = accept(listener, NULL, NULL);
+        int one = 1;
+        setsockopt(servers[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    int sync_pipe[2];
+    if (pipe(sync_pipe)) { perror("pipe"); return 1; }
+    pid_t reader = fork();
+    if (reader == 0) {
+        /* The client side: its own process, reading every frame as it comes (or only at the end). */
+        for (int i = 0; i < n; i++) close(servers[i]);
+        int poller = epoll_create1(0);
+        for (int i = 0; i < n; i++) {
+            struct epoll_event event = {.events = EPOLLIN, .data.fd = clients[i]};
+            epoll_ctl(poller, EPOLL_CTL_ADD, clients[i], &event);
+        }
+        struct epoll_event events[512];
+        char buffer[4096];
+        long expected = (long)n * rounds, received = 0;
+        while (received < expected) {
+            if (!reading) { usleep(1000); }
+            int ready = epoll_wait(poller, events, 512, reading ? -1 : 0);
+            for (int i = 0; i < ready; i++) {
+                ssize_t got = read(events[i].data.fd, buffer, sizeof buffer);
+                if (got > 0) received += got / 64;
+            }
+        }
+        char done = 1;
+        if (write(sync_pipe[1], &done, 1) != 1) return 1;
+        _exit(0);
+    }
+    char frame[64];
+    memset(frame, 'x', sizeof frame);
+    frame[0] = (char)0x81; frame[1] = 62;  /* an unmasked WebSocket text frame of 62 bytes */
+    double *times = malloc(rounds * sizeof(double));
+    usleep(200000);
+    for (int round = 0; round < rounds; round++) {
+        double start = now_ms();
+        for (int i = 0; i < n; i++) {
+            if (write(servers[i], frame, sizeof frame) != (ssize_t)sizeof frame) { perror("write"); return 1; }
+        }
+        times[round] = now_ms() - start;
+        usleep(300000);
+    }
+    char done;
+    if (read(sync_pipe[0], &done, 1) != 1) return 1;
+    waitpid(reader, NULL, 0);
+    qsort(times, rounds, sizeof(double), compare);
+    printf("{\"scenario\": \"fanout_floor\", \"connections\": %d, \"rounds\": %d, \"reader\": \"%s\", "
+           "\"last_write_p50_ms\": %.1f, \"last_write_max_ms\": %.1f, \"per_write_us\": %.2f}\n",
+           n, rounds, argv[3], times[rounds / 2], times[rounds - 1], 1000 * times[rounds / 2] / n);
+    return 0;
+}
