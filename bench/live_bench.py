@@ -1,6 +1,7 @@
 """Realtime benchmarks against a running bridge (started by scripts/bench.sh):
 
   latency  commit → frame received, p50/p99, with N subscribed connections (one topic)
+  latency-quiet  the same with this client idle while the bridge writes: the bridge's own figures
   idle     bridge RSS per idle connection at N connections
   fanout   one publish to N subscribers: time until the last frame is written (server) and received
            (this client, reading meanwhile on the same cores)
@@ -113,7 +114,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def latency(stack: Stack, connections: int, messages: int) -> dict:
+async def latency(stack: Stack, connections: int, messages: int, quiet: bool = False) -> dict:
+    """Commit → frame for each of `messages` 2 KB notifications to `connections` subscribers. With
+    `quiet`, this client blocks for 100 ms after each publish (see `fanout`), so the server-side
+    figures are the bridge's alone; its own receive times then include that pause and are left out."""
     sockets = await stack.open("bench:latency", connections)
     await asyncio.sleep(0.5)
     before = flush_histogram(stack.port)
@@ -121,6 +125,8 @@ async def latency(stack: Stack, connections: int, messages: int) -> dict:
     for sequence in range(messages):
         marker = f'data-seq="{sequence}"'
         committed = stack.publish("bench:latency", f'<div id="bench" {marker} hx-swap-oob="true">' + "x" * 2000 + "</div>")
+        if quiet:
+            time.sleep(0.1)  # blocking on purpose: no reading until the bridge is done
 
         async def arrival(sock):
             await receive(sock, marker)
@@ -130,7 +136,10 @@ async def latency(stack: Stack, connections: int, messages: int) -> dict:
         last.append(max(times))
     server = server_quantiles(before, flush_histogram(stack.port))
     await close_all(sockets)
-    return {"scenario": "commit_to_frame", "connections": connections, "messages": messages, **server,
+    if quiet:
+        return {"scenario": "commit_to_frame", "client": "quiet", "connections": connections, "messages": messages, **server,
+                "note": "server side: commit to each frame written, the client idle meanwhile"}
+    return {"scenario": "commit_to_frame", "client": "reading", "connections": connections, "messages": messages, **server,
             "p50_ms": round(statistics.median(samples), 3), "p99_ms": round(percentile(samples, 99), 3),
             "last_client_p50_ms": round(statistics.median(last), 3),
             "note": "per frame and client, measured by one Python client process on the same 2 cores"}
@@ -172,7 +181,7 @@ async def fanout(stack: Stack, connections: int, rounds: int, quiet: bool) -> di
         result |= {"last_frame_p50_ms": round(statistics.median(samples), 1), "last_frame_max_ms": round(max(samples), 1),
                    "note": "received by a Python client on the same 2 cores; the client's own receive loop is included"}
     else:
-        result["note"] = "server side: commit to the last frame written by each event loop, the client idle meanwhile"
+        result["note"] = "server side: commit to each frame written (p99 ≈ the last), the client idle meanwhile"
     return result
 
 
@@ -193,8 +202,8 @@ async def main() -> None:
     stack = Stack(args.data_dir, args.port, args.pid)
     for spec in args.scenario:
         name, _, count = spec.partition(":")
-        if name == "latency":
-            result = await latency(stack, int(count), 200)
+        if name in ("latency", "latency-quiet"):
+            result = await latency(stack, int(count), 200, quiet=name == "latency-quiet")
         elif name == "idle":
             result = await idle(stack, int(count))
         elif name in ("fanout", "fanout-quiet"):

@@ -10,10 +10,13 @@
 #   pace      bench/paced_moves.py: PACE_GAMES games each moving every PACE_INTERVAL s on a fixed
 #             (open-loop) schedule, a human pace: HTTP and POST → opponent's frame p50/p99 without
 #             closed-loop queueing, late starts (client lag), server CPU per move, bridge histograms
-#   page      wrk on the login page and on a game page (signed in) vs nginx serving the same bytes
+#   page      wrk on the login page and on a game page (signed in) vs nginx serving the same bytes, and
+#             vs the same bytes from bench/fcgi_floor.c (libfcgi doing nothing) behind the same nginx
 #   cgi       one request answered by a cold `gomoku-fcgi` process
 #   engine    VCF/VCT solve times and nodes/s on fixed positions; puzzle generation time
-#   live      the bridge alone: latency at 50/500 connections, 10k fan-out, idle RSS per connection
+#   live      the bridge alone: latency at 50/500 connections, 10k fan-out (each also with the client
+#             idle while the bridge writes), idle RSS per connection, and bench/fanout_floor.c: the
+#             kernel's cost of the same 10k writes with no event loop
 # Environment: BENCH_PORT (18480), DURATION (10 s per run), CONNECTIONS (32), RUNS (3, medians),
 # MOVE_GAMES ("1 10 50"), PACE_GAMES (50), PACE_INTERVAL (0.2; a list such as "0.2 0.1" runs each),
 # LIVE_SCENARIOS, SCENARIOS (all of the above), BENCH_PEER (0).
@@ -108,8 +111,26 @@ if want page; then
         if [ "$page" = login ]; then url=$base/accounts/login/; app_rps=$(median_rps "$url")
         else url=$base/games/$game_id/; app_rps=$(median_rps -H "Cookie: $cookie" "$url"); fi
         static_rps=$(median_rps "$base/static/vendor/bench-$page.html")
-        record "$(printf '{"scenario": "page", "page": "%s", "bytes": %s, "app_rps": %s, "static_rps": %s, "ratio": %s}' \
-            "$page" "$size" "$app_rps" "$static_rps" "$(awk -v a="$app_rps" -v b="$static_rps" 'BEGIN {printf "%.3f", a/b}')")"
+        # The floor of the FastCGI path itself: a C responder on libfcgi that sends the same bytes and
+        # does nothing else, behind a second nginx with the site's own configuration.
+        floor_rps=null
+        if ${CC:-cc} -O2 -o "$tmp/fcgi_floor" bench/fcgi_floor.c -lfcgi -lpthread 2>"$tmp/floor-cc.log"; then
+            "$tmp/fcgi_floor" "$tmp/floor-$page.sock" "static/vendor/bench-$page.html" 4 &
+            floor_pid=$!
+            PORT=$((PORT + 2)) FCGI_SOCKET=$tmp/floor-$page.sock BRIDGE_ADDR=127.0.0.1:$BRIDGE_PORT \
+                scripts/render-conf.sh nginx "$tmp/floor-nginx" >/dev/null
+            nginx -p "$tmp/floor-nginx" -c "$tmp/floor-nginx/nginx.conf" -g 'daemon off;' </dev/null &
+            floor_nginx=$!
+            for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$((PORT + 2))/x" 2>/dev/null && break; sleep 0.05; done
+            floor_rps=$(median_rps "http://127.0.0.1:$((PORT + 2))/x")
+            kill -QUIT "$floor_nginx"; wait "$floor_nginx" 2>/dev/null || true
+            kill -KILL "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
+        else
+            echo "bench: cannot compile bench/fcgi_floor.c (see $tmp/floor-cc.log); no FastCGI floor" >&2
+        fi
+        record "$(printf '{"scenario": "page", "page": "%s", "bytes": %s, "app_rps": %s, "static_rps": %s, "fastcgi_floor_rps": %s, "ratio": %s, "floor_ratio": %s}' \
+            "$page" "$size" "$app_rps" "$static_rps" "$floor_rps" "$(awk -v a="$app_rps" -v b="$static_rps" 'BEGIN {printf "%.3f", a/b}')" \
+            "$(awk -v a="$floor_rps" -v b="$static_rps" 'BEGIN {if (a == "null") print "null"; else printf "%.3f", a/b}')")"
     done
 fi
 
@@ -128,7 +149,7 @@ if want live; then
     cli serve --listen "$tmp/app.sock" --socket-mode 666 --workers 2 --log-level warning 2>"$tmp/app.log" &
     app_pid=$!
     for _ in $(seq 100); do [ -S "$tmp/app.sock" ] && break; sleep 0.05; done
-    for scenario in ${LIVE_SCENARIOS:-latency:50 latency:500 fanout:10000 idle:10000 idle:19000}; do
+    for scenario in ${LIVE_SCENARIOS:-latency:50 latency:500 latency-quiet:500 fanout:10000 fanout-quiet:10000 idle:10000 idle:19000}; do
         GOMOKU_ROOT=$repo GOMOKU_DATA_DIR=$data "$bridge_bin" --listen "127.0.0.1:$BRIDGE_PORT" --app-socket "$tmp/app.sock" \
             --log-level warning 2>>"$tmp/bridge.log" &
         bridge_pid=$!
@@ -138,6 +159,15 @@ if want live; then
         kill -TERM "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null || true
     done
     kill -TERM "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true
+    # The kernel's part of a fan-out: the same small writes to loopback TCP connections, one thread, no
+    # event loop (9,900 connections: both ends live in one process until it forks, under a 20,000-fd limit).
+    if ${CC:-cc} -O2 -o "$tmp/fanout_floor" bench/fanout_floor.c 2>"$tmp/fanout-cc.log"; then
+        for mode in read noread; do
+            line=$("$tmp/fanout_floor" 9900 5 "$mode") && record "$line" || echo "bench: fanout floor ($mode) failed" >&2
+        done
+    else
+        echo "bench: cannot compile bench/fanout_floor.c (see $tmp/fanout-cc.log)" >&2
+    fi
 fi
 
 if [ "${BENCH_PEER:-0}" = 1 ] && want move; then

@@ -15,7 +15,7 @@ final class Metrics: @unchecked Sendable {
     }
 
     /// Milliseconds; fine at the low end, where the goals are (p50 ≤ 2 ms, p99 ≤ 10 ms).
-    static let latencyBuckets: [Double] = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 25, 50, 100, 250, 1000]
+    static let latencyBuckets: [Double] = [0.5, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 15, 25, 35, 50, 75, 100, 150, 250, 500, 1000]
 
     /// A cumulative histogram in Prometheus' shape.
     struct Histogram {
@@ -24,10 +24,17 @@ final class Metrics: @unchecked Sendable {
         var count = 0
 
         mutating func observe(_ value: Double) {
+            let value = max(0, value)
             let index = Metrics.latencyBuckets.firstIndex { value <= $0 } ?? Metrics.latencyBuckets.count
             counts[index] += 1
             sum += value
             count += 1
+        }
+
+        mutating func merge(_ other: Histogram) {
+            for index in counts.indices { counts[index] += other.counts[index] }
+            sum += other.sum
+            count += other.count
         }
 
         func lines(_ name: String, help: String) -> [String] {
@@ -62,9 +69,8 @@ final class Metrics: @unchecked Sendable {
     /// Commit to hand-over to the connections' event loops, once per notification.
     func observeDispatch(milliseconds: Double) { lock.withLock { dispatch.observe(max(0, milliseconds)) } }
 
-    /// Commit to the last frame of a notification written to the sockets of one event loop, once per
-    /// notification and loop: with one loop per core, its largest value is the time to the last frame.
-    func observeFlush(milliseconds: Double) { lock.withLock { flush.observe(max(0, milliseconds)) } }
+    /// Commit to each frame written to its socket, gathered per batch by the event loop that wrote them.
+    func mergeFlush(_ batch: Histogram) { lock.withLock { flush.merge(batch) } }
 
     func prometheusText() -> String {
         lock.withLock {
@@ -78,7 +84,7 @@ final class Metrics: @unchecked Sendable {
                 lines += ["# TYPE \(counter.rawValue) counter", "\(counter.rawValue) \(counters[counter, default: 0])"]
             }
             lines += dispatch.lines("gomoku_bridge_commit_to_dispatch_ms", help: "Milliseconds from a notification's commit to its dispatch to the connections.")
-            lines += flush.lines("gomoku_bridge_commit_to_flush_ms", help: "Milliseconds from a notification's commit to its last frame written to the sockets of one event loop.")
+            lines += flush.lines("gomoku_bridge_commit_to_flush_ms", help: "Milliseconds from a notification's commit to its frame written to a socket.")
             return lines.joined(separator: "\n") + "\n"
         }
     }
