@@ -3,13 +3,15 @@
  * A reader process receives on the other ends, as the benchmark's client does, either reading
  * every frame as it arrives (`read`, like live_bench.py's client) or not reading during the burst.
  *
- *   fanout_floor N ROUNDS read|noread
+ *   fanout_floor N ROUNDS read|noread [WRITERS]
  *
- * Prints one JSON line: the median and worst time from the first write to the last, over ROUNDS. */
+ * WRITERS threads (default 1) each write to their share of the connections, as the bridge's event
+ * loops do. Prints one JSON line: the median and worst time from the first write to the last, over ROUNDS. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +29,26 @@ static double now_ms(void) {
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+struct share { int *sockets; int count; const char *frame; int frame_length; };
+
+static void *write_share(void *argument) {
+    struct share *share = argument;
+    for (int i = 0; i < share->count; i++) {
+        if (write(share->sockets[i], share->frame, share->frame_length) != share->frame_length) { perror("write"); exit(1); }
+    }
+    return NULL;
+}
+
 static int compare(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: %s N ROUNDS read|noread\n", argv[0]); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: %s N ROUNDS read|noread [WRITERS]\n", argv[0]); return 2; }
     int n = atoi(argv[1]), rounds = atoi(argv[2]), reading = strcmp(argv[3], "read") == 0;
+    int writers = argc == 5 ? atoi(argv[4]) : 1;
+    if (writers < 1 || writers > 16) { fprintf(stderr, "WRITERS must be 1..16\n"); return 2; }
     struct rlimit limit;
     getrlimit(RLIMIT_NOFILE, &limit);
     limit.rlim_cur = limit.rlim_max;
@@ -87,10 +101,15 @@ int main(int argc, char **argv) {
     double *times = malloc(rounds * sizeof(double));
     usleep(200000);
     for (int round = 0; round < rounds; round++) {
+        pthread_t threads[16];
+        struct share shares[16];
         double start = now_ms();
-        for (int i = 0; i < n; i++) {
-            if (write(servers[i], frame, sizeof frame) != (ssize_t)sizeof frame) { perror("write"); return 1; }
+        for (int t = 0; t < writers; t++) {
+            int first = (int)((long)n * t / writers), last = (int)((long)n * (t + 1) / writers);
+            shares[t] = (struct share){servers + first, last - first, frame, (int)sizeof frame};
+            pthread_create(&threads[t], NULL, write_share, &shares[t]);
         }
+        for (int t = 0; t < writers; t++) pthread_join(threads[t], NULL);
         times[round] = now_ms() - start;
         usleep(300000);
     }
@@ -98,8 +117,8 @@ int main(int argc, char **argv) {
     if (read(sync_pipe[0], &done, 1) != 1) return 1;
     waitpid(reader, NULL, 0);
     qsort(times, rounds, sizeof(double), compare);
-    printf("{\"scenario\": \"fanout_floor\", \"connections\": %d, \"rounds\": %d, \"reader\": \"%s\", "
-           "\"last_write_p50_ms\": %.1f, \"last_write_max_ms\": %.1f, \"per_write_us\": %.2f}\n",
-           n, rounds, argv[3], times[rounds / 2], times[rounds - 1], 1000 * times[rounds / 2] / n);
+    printf("{\"scenario\": \"fanout_floor\", \"connections\": %d, \"rounds\": %d, \"reader\": \"%s\", \"writers\": %d, "
+           "\"last_write_p50_ms\": %.1f, \"last_write_max_ms\": %.1f, \"write_us_per_connection\": %.2f}\n",
+           n, rounds, argv[3], writers, times[rounds / 2], times[rounds - 1], 1000 * times[rounds / 2] / n);
     return 0;
 }

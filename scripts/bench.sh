@@ -159,11 +159,11 @@ if want live; then
         kill -TERM "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null || true
     done
     kill -TERM "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true
-    # The kernel's part of a fan-out: the same small writes to loopback TCP connections, one thread, no
+    # The kernel's part of a fan-out: the same small writes to loopback TCP connections, one thread per core, no
     # event loop (9,900 connections: both ends live in one process until it forks, under a 20,000-fd limit).
     if ${CC:-cc} -O2 -o "$tmp/fanout_floor" bench/fanout_floor.c 2>"$tmp/fanout-cc.log"; then
         for mode in read noread; do
-            line=$("$tmp/fanout_floor" 9900 5 "$mode") && record "$line" || echo "bench: fanout floor ($mode) failed" >&2
+            line=$("$tmp/fanout_floor" 9900 5 "$mode" "$(nproc)") && record "$line" || echo "bench: fanout floor ($mode) failed" >&2
         done
     else
         echo "bench: cannot compile bench/fanout_floor.c (see $tmp/fanout-cc.log)" >&2

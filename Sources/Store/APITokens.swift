@@ -26,7 +26,7 @@ public extension Store {
         try db.execute(sql: """
             INSERT INTO api_tokens (user_id, token_hash, device_name, device_info, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [userID, Data(hash), deviceName, deviceInfo, now, now + lifetime])
-        return try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE id = ?", arguments: [db.lastInsertedRowID]).map(APIToken.init)!
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE id = ?"), arguments: [db.lastInsertedRowID]).map(APIToken.init)!
     }
 
     /// The unexpired token with this hash, and its user. `last_used_at` is written only when it is
@@ -34,7 +34,7 @@ public extension Store {
     func apiTokenUser(hash: [UInt8], touchInterval: Int64 = 60) throws -> (APIToken, User)? {
         let now = unixNow()
         let found = try pool.read { db -> (APIToken, User)? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE token_hash = ? AND expires_at > ?",
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE token_hash = ? AND expires_at > ?"),
                                              arguments: [Data(hash), now]),
                   let user = try Store.userByID(db, row["user_id"]) else { return nil }
             return (APIToken(row: row), user)
@@ -46,7 +46,7 @@ public extension Store {
     }
 
     static func apiTokens(_ db: Database, userID: Int64) throws -> [APIToken] {
-        try Row.fetchAll(db, sql: "SELECT * FROM api_tokens WHERE user_id = ? AND expires_at > ? ORDER BY id",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE user_id = ? AND expires_at > ? ORDER BY id"),
                          arguments: [userID, unixNow()]).map(APIToken.init)
     }
 

@@ -31,29 +31,29 @@ public extension Store {
 
     func user(username: String) throws -> User? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(User.init)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE username = ?"), arguments: [username]).map(User.init)
         }
     }
 
     func usernameExists(_ username: String) throws -> Bool {
         try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)", arguments: [username]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)"), arguments: [username]) ?? false
         }
     }
 
     func emailExists(_ email: String) throws -> Bool {
         try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)", arguments: [email]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)"), arguments: [email]) ?? false
         }
     }
 
     /// Inserts a user; a taken username or email is reported, not thrown as a database error.
     func createUser(username: String, email: String, displayName: String, passwordHash: String) throws -> Result<User, AccountConflict> {
         try pool.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)", arguments: [username]) == true {
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)"), arguments: [username]) == true {
                 return .failure(.usernameTaken)
             }
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)", arguments: [email]) == true {
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)"), arguments: [email]) == true {
                 return .failure(.emailTaken)
             }
             try db.execute(sql: """
@@ -94,7 +94,8 @@ public extension Store {
     /// The user of a live session. Extends a sliding session at most once an hour, so reads stay reads.
     func sessionUser(idHash: [UInt8], lifetime: Int64) throws -> User? {
         let now = unixNow()
-        let found = try pool.read { db -> (User, Int64)? in
+        // One SELECT is consistent by itself: no transaction around it (this runs on every request).
+        let found = try pool.unsafeRead { db -> (User, Int64)? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT users.*, sessions.last_seen_at AS session_seen FROM sessions JOIN users ON users.id = sessions.user_id
                 WHERE sessions.id_hash = ? AND sessions.expires_at > ?
@@ -120,7 +121,7 @@ public extension Store {
     /// Failed logins recorded for `scope` (an account or a client address) within the last `window` seconds.
     func recentLoginFailures(scope: String, window: Int64) throws -> Int {
         try pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_failures WHERE scope = ? AND at > ?",
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM login_failures WHERE scope = ? AND at > ?"),
                              arguments: [scope, unixNow() - window]) ?? 0
         }
     }

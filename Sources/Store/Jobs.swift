@@ -58,24 +58,24 @@ public enum Jobs {
     }
 
     public static func job(_ db: Database, id: Int64) throws -> Job? {
-        try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Job.init)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ?"), arguments: [id]).map(Job.init)
     }
 
     /// The queued or running job holding `uniqueKey`, if any.
     public static func activeJob(_ db: Database, uniqueKey: String) throws -> Job? {
-        try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE unique_key = ? AND state IN ('queued', 'running')",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE unique_key = ? AND state IN ('queued', 'running')"),
                          arguments: [uniqueKey]).map(Job.init)
     }
 
     /// The newest job ever enqueued under `uniqueKey` (active or finished).
     public static func latestJob(_ db: Database, uniqueKey: String) throws -> Job? {
-        try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE unique_key = ? ORDER BY id DESC LIMIT 1",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE unique_key = ? ORDER BY id DESC LIMIT 1"),
                          arguments: [uniqueKey]).map(Job.init)
     }
 
     /// The newest jobs, for the admin listing; `state` narrows it.
     public static func recent(_ db: Database, state: Job.State? = nil, limit: Int = 50) throws -> [Job] {
-        try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE ? IS NULL OR state = ? ORDER BY id DESC LIMIT ?",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM jobs WHERE ? IS NULL OR state = ? ORDER BY id DESC LIMIT ?"),
                          arguments: [state?.rawValue, state?.rawValue, limit]).map(Job.init)
     }
 
@@ -117,10 +117,10 @@ public extension Store {
                 kindFilter = " AND kind IN (" + Array(repeating: "?", count: max(kinds.count, 1)).joined(separator: ",") + ")"
                 arguments += kinds.isEmpty ? [""] : kinds
             }
-            let candidate = try Int64.fetchOne(db, sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?"
-                                                + kindFilter + " ORDER BY lease_until LIMIT 1", arguments: StatementArguments(arguments))
-                ?? Int64.fetchOne(db, sql: "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ?"
-                                  + kindFilter + " ORDER BY run_after, id LIMIT 1", arguments: StatementArguments(arguments))
+            let candidate = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?"
+                                                + kindFilter + " ORDER BY lease_until LIMIT 1"), arguments: StatementArguments(arguments))
+                ?? Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ?"
+                                  + kindFilter + " ORDER BY run_after, id LIMIT 1"), arguments: StatementArguments(arguments))
             guard let candidate else { return nil }
             try db.execute(sql: """
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ?
@@ -157,10 +157,10 @@ public extension Store {
     /// Milliseconds until the next queued job is due or a lease runs out (nil when nothing waits).
     func millisecondsUntilNextJob() throws -> Int64? {
         try pool.read { db in
-            let next = try Int64.fetchOne(db, sql: """
+            let next = try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT MIN(t) FROM (SELECT MIN(run_after) AS t FROM jobs WHERE state = 'queued'
                                     UNION ALL SELECT MIN(lease_until) FROM jobs WHERE state = 'running')
-                """)
+                """))
             return next.map { max(0, $0 - unixMillis()) }
         }
     }

@@ -70,7 +70,7 @@ public extension Store {
     /// replayed only to that user; those addressed to one connection only ever went live.
     func replay(after cursor: Int64, upTo: Int64, topics: [String], userID: Int64?, limit: Int = 10_000) throws -> Replay {
         try pool.read { db in
-            let trimmedThrough = try Int64.fetchOne(db, sql: "SELECT value FROM outbox_state WHERE key = 'trimmed_through'") ?? 0
+            let trimmedThrough = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM outbox_state WHERE key = 'trimmed_through'")) ?? 0
             if cursor < trimmedThrough { return .gap }
             guard !topics.isEmpty, upTo > cursor else { return .notifications([]) }
             let placeholders = Array(repeating: "?", count: topics.count).joined(separator: ",")
@@ -95,9 +95,9 @@ public extension Store {
         var total = 0
         while true {
             let deleted = try pool.write { db -> Int in
-                guard let last = try Int64.fetchOne(db, sql: """
+                guard let last = try Int64.fetchOne(db.cachedStatement(sql: """
                     SELECT MAX(id) FROM (SELECT id FROM notifications WHERE created_at < ? ORDER BY id LIMIT ?)
-                    """, arguments: [cutoff, batch]) else { return 0 }
+                    """), arguments: [cutoff, batch]) else { return 0 }
                 try db.execute(sql: "DELETE FROM notifications WHERE id <= ?", arguments: [last])
                 let count = db.changesCount
                 try db.execute(sql: "UPDATE outbox_state SET value = MAX(value, ?) WHERE key = 'trimmed_through'", arguments: [last])

@@ -17,7 +17,7 @@ public extension Store {
             }
             return changed
         case .leave(let connection):
-            let rows = try Row.fetchAll(db, sql: "SELECT topic, user_id FROM presence WHERE connection_id = ?", arguments: [connection])
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT topic, user_id FROM presence WHERE connection_id = ?"), arguments: [connection])
             try db.execute(sql: "DELETE FROM presence WHERE connection_id = ?", arguments: [connection])
             return try rows.compactMap { row -> String? in
                 let topic: String = row["topic"]
@@ -25,7 +25,7 @@ public extension Store {
                 return try userID != nil && !isPresent(db, userID: userID, topic: topic) ? topic : nil
             }
         case .reset:
-            let topics = try String.fetchAll(db, sql: "SELECT DISTINCT topic FROM presence")
+            let topics = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT topic FROM presence"))
             try db.execute(sql: "DELETE FROM presence")
             return topics
         }
@@ -68,16 +68,16 @@ public extension Store {
         try db.execute(sql: "INSERT INTO live_messages (user_id, body, created_at) VALUES (?, ?, ?)", arguments: [userID, body, unixNow()])
         let id = db.lastInsertedRowID
         try db.execute(sql: "DELETE FROM live_messages WHERE id <= ?", arguments: [id - 200])
-        let author = try String.fetchOne(db, sql: "SELECT display_name FROM users WHERE id = ?", arguments: [userID]) ?? "?"
+        let author = try String.fetchOne(db.cachedStatement(sql: "SELECT display_name FROM users WHERE id = ?"), arguments: [userID]) ?? "?"
         return LiveMessage(id: id, author: author, body: body)
     }
 
     /// The latest messages, oldest first.
     static func recentLiveMessages(_ db: Database, limit: Int = 50) throws -> [LiveMessage] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM (SELECT live_messages.id, users.display_name, live_messages.body FROM live_messages
             JOIN users ON users.id = live_messages.user_id ORDER BY live_messages.id DESC LIMIT ?) ORDER BY id
-            """, arguments: [limit]).map { LiveMessage(id: $0[0], author: $0[1], body: $0[2]) }
+            """), arguments: [limit]).map { LiveMessage(id: $0[0], author: $0[1], body: $0[2]) }
     }
 }
 

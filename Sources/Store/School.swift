@@ -30,7 +30,7 @@ public struct TutorMessage: Sendable, Equatable {
 /// The school's SQL: each user's level, their generated exercises per lesson, and the tutor chat.
 public extension Store {
     static func schoolLevel(_ db: Database, userID: Int64) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT level FROM school_levels WHERE user_id = ?", arguments: [userID])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT level FROM school_levels WHERE user_id = ?"), arguments: [userID])
     }
 
     static func setSchoolLevel(_ db: Database, userID: Int64, level: String) throws {
@@ -41,13 +41,13 @@ public extension Store {
     }
 
     static func exercises(_ db: Database, userID: Int64, lessonID: String) throws -> [LessonExercise] {
-        try Row.fetchAll(db, sql: "SELECT * FROM lesson_exercises WHERE user_id = ? AND lesson_id = ? ORDER BY position",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM lesson_exercises WHERE user_id = ? AND lesson_id = ? ORDER BY position"),
                          arguments: [userID, lessonID]).map(LessonExercise.init)
     }
 
     /// Adds `puzzles` after the user's existing exercises of the lesson.
     static func addExercises(_ db: Database, userID: Int64, lessonID: String, puzzles: [String]) throws {
-        let start = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM lesson_exercises WHERE user_id = ? AND lesson_id = ?",
+        let start = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(position), 0) FROM lesson_exercises WHERE user_id = ? AND lesson_id = ?"),
                                      arguments: [userID, lessonID]) ?? 0
         for (offset, puzzle) in puzzles.enumerated() {
             try db.execute(sql: """
@@ -63,9 +63,9 @@ public extension Store {
 
     /// The newest `limit` messages of the user's chat in a lesson, oldest first.
     static func tutorMessages(_ db: Database, userID: Int64, lessonID: String, limit: Int = 200) throws -> [TutorMessage] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM (SELECT * FROM tutor_messages WHERE user_id = ? AND lesson_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id
-            """, arguments: [userID, lessonID, limit]).map(TutorMessage.init)
+            """), arguments: [userID, lessonID, limit]).map(TutorMessage.init)
     }
 
     @discardableResult

@@ -41,17 +41,17 @@ public struct Challenge: Sendable, Equatable {
 /// Friends, friend requests and challenges: every SQL statement about them.
 public extension Store {
     static func friendship(_ db: Database, between a: Int64, and b: Int64) throws -> Row? {
-        try Row.fetchOne(db, sql: "SELECT * FROM friendships WHERE user_low = ? AND user_high = ?", arguments: [min(a, b), max(a, b)])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM friendships WHERE user_low = ? AND user_high = ?"), arguments: [min(a, b), max(a, b)])
     }
 
     /// Every friendship row of `userID` that is not declined, with the other user.
     static func friendships(_ db: Database, of userID: Int64) throws -> [Friendship] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT f.id AS friendship_id, f.status AS friendship_status, f.requester_id, users.*
             FROM friendships f JOIN users ON users.id = CASE WHEN f.user_low = ? THEN f.user_high ELSE f.user_low END
             WHERE (f.user_low = ? OR f.user_high = ?) AND f.status != 'declined'
             ORDER BY users.display_name COLLATE NOCASE
-            """, arguments: [userID, userID, userID]).map {
+            """), arguments: [userID, userID, userID]).map {
             Friendship(id: $0["friendship_id"], other: User(row: $0), status: $0["friendship_status"],
                        requestedByViewer: $0["requester_id"] == userID)
         }
@@ -81,17 +81,17 @@ public extension Store {
     }
 
     static func friendshipRow(_ db: Database, id: Int64) throws -> Row? {
-        try Row.fetchOne(db, sql: "SELECT * FROM friendships WHERE id = ?", arguments: [id])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM friendships WHERE id = ?"), arguments: [id])
     }
 
     /// Users whose username or display name starts with `prefix` (case-insensitive), except `excluding`.
     static func searchUsers(_ db: Database, prefix: String, excluding: Int64, limit: Int = 10) throws -> [User] {
         let pattern = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
-        return try Row.fetchAll(db, sql: """
+        return try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM users WHERE id != ? AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
             ORDER BY username LIMIT ?
-            """, arguments: [excluding, pattern, pattern, limit]).map(User.init)
+            """), arguments: [excluding, pattern, pattern, limit]).map(User.init)
     }
 
     // MARK: Challenges
@@ -112,22 +112,22 @@ public extension Store {
     }
 
     static func challenge(_ db: Database, id: Int64) throws -> Challenge? {
-        try Row.fetchOne(db, sql: challengeSelect + " WHERE c.id = ?", arguments: [id]).map(Challenge.init)
+        try Row.fetchOne(db.cachedStatement(sql: challengeSelect + " WHERE c.id = ?"), arguments: [id]).map(Challenge.init)
     }
 
     /// Pending, unexpired challenges sent to and by `userID`, newest first.
     static func openChallenges(_ db: Database, of userID: Int64) throws -> (received: [Challenge], sent: [Challenge]) {
         let now = unixNow()
-        let received = try Row.fetchAll(db, sql: challengeSelect + " WHERE c.to_id = ? AND c.status = 'pending' AND c.expires_at > ? ORDER BY c.id DESC",
+        let received = try Row.fetchAll(db.cachedStatement(sql: challengeSelect + " WHERE c.to_id = ? AND c.status = 'pending' AND c.expires_at > ? ORDER BY c.id DESC"),
                                         arguments: [userID, now]).map(Challenge.init)
-        let sent = try Row.fetchAll(db, sql: challengeSelect + " WHERE c.from_id = ? AND c.status = 'pending' AND c.expires_at > ? ORDER BY c.id DESC",
+        let sent = try Row.fetchAll(db.cachedStatement(sql: challengeSelect + " WHERE c.from_id = ? AND c.status = 'pending' AND c.expires_at > ? ORDER BY c.id DESC"),
                                     arguments: [userID, now]).map(Challenge.init)
         return (received, sent)
     }
 
     /// Marks every pending challenge whose time ran out as expired; returns them (as they were).
     static func expireChallenges(_ db: Database, now: Int64 = unixNow(), limit: Int = 500) throws -> [Challenge] {
-        let due = try Row.fetchAll(db, sql: challengeSelect + " WHERE c.status = 'pending' AND c.expires_at <= ? ORDER BY c.expires_at LIMIT ?",
+        let due = try Row.fetchAll(db.cachedStatement(sql: challengeSelect + " WHERE c.status = 'pending' AND c.expires_at <= ? ORDER BY c.expires_at LIMIT ?"),
                                    arguments: [now, limit]).map(Challenge.init)
         for challenge in due { try setChallengeStatus(db, id: challenge.id, status: "expired") }
         return due

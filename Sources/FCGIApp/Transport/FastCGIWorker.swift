@@ -36,7 +36,7 @@ public final class FastCGIWorker: @unchecked Sendable {
         for signal in [SIGTERM, SIGINT, SIGQUIT, SIGHUP] { sigaddset(&stopSignals, signal) }
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         guard pipe(&stopPipe) == 0 else { logger.critical("cannot create the stop pipe"); return 1 }
-        // Non-blocking listen socket: a loop woken by poll may lose the race for a connection to
+        // Non-blocking listen socket: a loop woken for a connection may lose the race for it to
         // another process; accept then fails with EAGAIN instead of blocking past a stop request.
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
 
@@ -77,18 +77,23 @@ public final class FastCGIWorker: @unchecked Sendable {
     private func acceptLoop() {
         var request = FCGX_Request()
         FCGX_InitRequest(&request, listenFD, 0)
-        while !isRecycling {
+        // Every accept loop of every worker process waits on the one listening socket. Registered with
+        // EPOLLEXCLUSIVE, a new connection wakes one of them rather than all (with plain poll, each
+        // request woke every loop, and all but one went back to sleep empty-handed).
+        let waiter = ListenerWaiter(listenFD: listenFD, stopFD: stopPipe[0])
+        defer { waiter.close() }
+        serving: while !isRecycling {
             // With fastcgi_keep_conn the next request arrives on the kept connection, not the listener.
-            let waitFD = request.ipcFd >= 0 ? request.ipcFd : listenFD
-            var fds = [pollfd(fd: waitFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 { if errno == EINTR { continue } else { break } }
-            if fds[1].revents != 0 || isRecycling { break }
-            if fds[0].revents == 0 { continue }
-            guard FCGX_Accept_r(&request) >= 0 else { continue }
-            serve(&request)
-            FCGX_Finish_r(&request)
-            if countServed() { kill(getpid(), SIGTERM) }
+            switch request.ipcFd >= 0 ? waiter.waitForInput(on: request.ipcFd) : waiter.waitForConnection() {
+            case .stop: break serving
+            case .interrupted: continue serving
+            case .ready:
+                if isRecycling { break serving }
+                guard FCGX_Accept_r(&request) >= 0 else { continue serving }
+                serve(&request)
+                FCGX_Finish_r(&request)
+                if countServed() { kill(getpid(), SIGTERM) }
+            }
         }
         FCGX_Free(&request, 1)
     }
@@ -167,6 +172,42 @@ public final class FastCGIWorker: @unchecked Sendable {
         guard filled == length else { return .failure(HTTPError(.badRequest, "The request body ended early.")) }
         return .success(body)
     }
+}
+
+/// What an accept loop waits on: the shared listening socket (or a kept connection) and the stop pipe.
+struct ListenerWaiter {
+    enum Event { case ready, stop, interrupted }
+
+    private let epollFD: Int32
+    private let stopFD: Int32
+
+    init(listenFD: Int32, stopFD: Int32) {
+        self.stopFD = stopFD
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        var listener = epoll_event(events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, data: epoll_data_t(fd: listenFD))
+        var stop = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: stopFD))
+        _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, listenFD, &listener)
+        _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, stopFD, &stop)
+    }
+
+    /// Until a connection may be accepted (another loop can still win the race: accept is non-blocking).
+    func waitForConnection() -> Event {
+        var events = [epoll_event](repeating: epoll_event(), count: 2)
+        let ready = epoll_wait(epollFD, &events, 2, -1)
+        if ready < 0 { return errno == EINTR ? .interrupted : .stop }
+        return events.prefix(Int(ready)).contains { $0.data.fd == stopFD } ? .stop : .ready
+    }
+
+    /// Until the kept connection `fd` has input (or is closed).
+    func waitForInput(on fd: Int32) -> Event {
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&fds, 2, -1)
+        if ready < 0 { return errno == EINTR ? .interrupted : .stop }
+        if fds[1].revents != 0 { return .stop }
+        return fds[0].revents != 0 ? .ready : .interrupted
+    }
+
+    func close() { _ = Glibc.close(epollFD) }
 }
 
 extension App {
