@@ -3,11 +3,13 @@ import NIOCore
 import Store
 
 /// Where the hub delivers frames: one open WebSocket. `push` may be called from any thread;
-/// `deliver` only on the sink's `eventLoop`.
+/// `deliver` only on the sink's `eventLoop`, and it tells whether the frame went to the socket now
+/// (not when it is held for a replay in progress, or the connection is closing).
 protocol FrameSink: AnyObject, Sendable {
     var eventLoop: (any EventLoop)? { get }
     func push(_ frame: SharedFrame)
-    func deliver(_ frame: SharedFrame)
+    @discardableResult
+    func deliver(_ frame: SharedFrame) -> Bool
     func requestClose(code: UInt16, reason: String)
 }
 
@@ -104,8 +106,7 @@ final class Hub: @unchecked Sendable {
                         // A frame for a writable socket is with the kernel when `deliver` returns, so the
                         // clock after each one is its flush time; merged into /metrics once per batch.
                         var flushed = Metrics.Histogram()
-                        for sink in sinks {
-                            sink.deliver(frame)
+                        for sink in sinks where sink.deliver(frame) {
                             flushed.observe(Date().timeIntervalSince1970 * 1000 - Double(notification.createdAt))
                         }
                         metrics.mergeFlush(flushed)

@@ -92,16 +92,20 @@ final class LiveSession: WebSocketSession, FrameSink, @unchecked Sendable {
         eventLoop?.execute { [self] in close(code: code, reason: reason) }
     }
 
-    func deliver(_ frame: SharedFrame) {
-        guard !isClosing else { return }
+    @discardableResult
+    func deliver(_ frame: SharedFrame) -> Bool {
+        guard !isClosing else { return false }
         if replaying {
             held.append(frame)
             if held.count > server.settings.sendQueue { slowConsumer() }
-            return
+            return false
         }
         // NIO's buffer is past its high-water mark: this client cannot keep up.
-        guard isWritable else { return slowConsumer() }
-        send(shared: frame)
+        guard isWritable else {
+            slowConsumer()
+            return false
+        }
+        return send(shared: frame)
     }
 
     private func slowConsumer() {

@@ -62,6 +62,7 @@ def chat(driver) -> list[str]:
 
 
 def severe(driver) -> list[str]:
+    """The browser's errors since the last call (reading the log empties it)."""
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]]
 
 
@@ -96,7 +97,8 @@ def test_exercises_arrive_live_and_the_tutor_answers_in_every_tab(site, chrome):
         browser_wait(tab, lambda d: "1 of 5 solved" in text(d, "#exercise-set"), "the set's progress")
     browser_wait(driver, lambda d: d.find_element(By.ID, "tutor-message").get_attribute("value") == "", "the input cleared")
     assert [state for _, state, _ in site.exercises("stu1", LESSON)][:2] == ["solved", "open"]
-    assert not severe(driver) and not severe(second), (severe(driver), severe(second))
+    errors = severe(driver) + severe(second)
+    assert not errors, errors
 
 
 @pytest.mark.browser

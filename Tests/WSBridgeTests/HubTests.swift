@@ -19,7 +19,11 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
         return lock.withLock { frames }
     }
     func push(_ frame: SharedFrame) { deliver(frame) }
-    func deliver(_ frame: SharedFrame) { lock.withLock { frames.append(frame.text) } }
+    @discardableResult
+    func deliver(_ frame: SharedFrame) -> Bool {
+        lock.withLock { frames.append(frame.text) }
+        return true
+    }
     func requestClose(code: UInt16, reason: String) { lock.withLock { closeCode = code } }
 }
 

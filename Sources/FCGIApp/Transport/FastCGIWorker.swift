@@ -178,27 +178,34 @@ public final class FastCGIWorker: @unchecked Sendable {
 struct ListenerWaiter {
     enum Event { case ready, stop, interrupted }
 
-    private let epollFD: Int32
+    private let listenFD: Int32
     private let stopFD: Int32
+    /// -1 when epoll could not be set up (no file descriptors left): then plain poll, as before.
+    private let epollFD: Int32
 
     init(listenFD: Int32, stopFD: Int32) {
+        self.listenFD = listenFD
         self.stopFD = stopFD
-        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        var epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         var listener = epoll_event(events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, data: epoll_data_t(fd: listenFD))
         var stop = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: stopFD))
-        _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, listenFD, &listener)
-        _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, stopFD, &stop)
+        if epollFD >= 0, epoll_ctl(epollFD, EPOLL_CTL_ADD, listenFD, &listener) != 0 || epoll_ctl(epollFD, EPOLL_CTL_ADD, stopFD, &stop) != 0 {
+            _ = Glibc.close(epollFD)
+            epollFD = -1
+        }
+        self.epollFD = epollFD
     }
 
     /// Until a connection may be accepted (another loop can still win the race: accept is non-blocking).
     func waitForConnection() -> Event {
+        guard epollFD >= 0 else { return waitForInput(on: listenFD) }
         var events = [epoll_event](repeating: epoll_event(), count: 2)
         let ready = epoll_wait(epollFD, &events, 2, -1)
         if ready < 0 { return errno == EINTR ? .interrupted : .stop }
         return events.prefix(Int(ready)).contains { $0.data.fd == stopFD } ? .stop : .ready
     }
 
-    /// Until the kept connection `fd` has input (or is closed).
+    /// Until `fd` (a kept connection) has input or is closed.
     func waitForInput(on fd: Int32) -> Event {
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
         let ready = poll(&fds, 2, -1)
@@ -207,7 +214,7 @@ struct ListenerWaiter {
         return fds[0].revents != 0 ? .ready : .interrupted
     }
 
-    func close() { _ = Glibc.close(epollFD) }
+    func close() { if epollFD >= 0 { _ = Glibc.close(epollFD) } }
 }
 
 extension App {
