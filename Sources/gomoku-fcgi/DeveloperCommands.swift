@@ -75,7 +75,7 @@ struct RequestCommand: ParsableCommand {
             let started = DispatchTime.now().uptimeNanoseconds
             for _ in 1..<`repeat` { response = app.respond(params: params, body: body) }
             let micros = Double(DispatchTime.now().uptimeNanoseconds - started) / 1000 / Double(`repeat` - 1)
-            FileHandle.standardError.write(Data(String(format: "%d answers, %.1f µs each\n", `repeat` - 1, micros).utf8))
+            FileHandle.standardError.write(Data(String(format: "%ld answers, %.1f µs each\n", `repeat` - 1, micros).utf8))
         }
         FileHandle.standardOutput.write(Data(response.httpText().utf8))
     }

@@ -282,6 +282,17 @@ def test_request_subcommand_prints_the_login_page(data_dir):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
+def test_request_subcommand_repeats_for_profiling(data_dir):
+    create_user(data_dir, "alice", display_name="Alice Example")
+    result = run_cli(data_dir, "request", "GET", "/dashboard/", "--as", "alice", "--repeat", "25")
+    # The answer is printed once; the timing of the 24 repeats goes to stderr.
+    assert result.stdout.count("HTTP/1.1 200 OK\r\n") == 1
+    assert "Alice Example" in parse_http(result.stdout).text
+    assert re.search(r"^24 answers, [0-9.]+ µs each$", result.stderr, re.M), result.stderr
+    refused = run_cli(data_dir, "request", "GET", "/", "--repeat", "0", check=False)
+    assert refused.returncode != 0 and "--repeat must be at least 1" in refused.stderr
+
+
 def test_request_subcommand_post_as_a_user(data_dir):
     create_user(data_dir, "alice", display_name="Alice Example")
     home = parse_http(run_cli(data_dir, "request", "GET", "/", "--as", "alice").stdout)
