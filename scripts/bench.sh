@@ -46,7 +46,8 @@ results=$tmp/results.jsonl
 : > "$results"
 run_pid=""
 cleanup() {
-    if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null || true; fi
+    # `|| true`: under `set -e` a failed kill (the stack already gone) would end the cleanup here.
+    if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null || true; wait "$run_pid" 2>/dev/null || true; fi
     rm -f "$repo"/static/vendor/bench-*.html
     [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
@@ -144,9 +145,12 @@ fi
 
 if want live; then
     # The bridge alone, a fresh one per scenario (RSS only grows), next to the running app.
-    kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null || true; run_pid=""
+    kill -TERM "$run_pid" 2>/dev/null || true; wait "$run_pid" 2>/dev/null || true; run_pid=""
     bridge_bin=$repo/.build/release/gomoku-bridge
-    cli serve --listen "$tmp/app.sock" --socket-mode 666 --workers 2 --log-level warning 2>"$tmp/app.log" &
+    # The binary itself in the background (not through `cli`, whose subshell would take the pid and
+    # leave the server running when it is killed).
+    GOMOKU_DATA_DIR=$data GOMOKU_ROOT=$repo GOMOKU_LOG_LEVEL=warning \
+        "$bin" serve --listen "$tmp/app.sock" --socket-mode 666 --workers 2 --log-level warning 2>"$tmp/app.log" &
     app_pid=$!
     for _ in $(seq 100); do [ -S "$tmp/app.sock" ] && break; sleep 0.05; done
     for scenario in ${LIVE_SCENARIOS:-latency:50 latency:500 latency-quiet:500 fanout:10000 fanout-quiet:10000 idle:10000 idle:19000}; do
