@@ -76,6 +76,22 @@ public extension Store {
     }
 
     /// Replaces a message's text (a reply streamed in parts is stored whole when it is complete).
+    /// The HTML of one tutor message ("" when it is gone).
+    static func tutorMessageHTML(_ db: Database, id: Int64) throws -> String {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT html FROM tutor_messages WHERE id = ?"), arguments: [id]) ?? ""
+    }
+
+    /// Per lesson of `userID`: how many exercises are solved, of how many.
+    static func lessonProgress(_ db: Database, userID: Int64) throws -> [String: (solved: Int, total: Int)] {
+        var progress: [String: (solved: Int, total: Int)] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT lesson_id, SUM(state = 'solved') AS solved, COUNT(*) AS total FROM lesson_exercises WHERE user_id = ? GROUP BY lesson_id
+            """), arguments: [userID]) {
+            progress[row["lesson_id"]] = (row["solved"], row["total"])
+        }
+        return progress
+    }
+
     static func updateTutorMessage(_ db: Database, id: Int64, html: String) throws {
         try db.execute(sql: "UPDATE tutor_messages SET html = ? WHERE id = ?", arguments: [html, id])
     }

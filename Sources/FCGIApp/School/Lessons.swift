@@ -32,16 +32,8 @@ extension App {
 
     func lessonsPage(_ context: RequestContext) throws -> Response {
         let syllabus = try syllabus()
-        let (current, progress) = try store.pool.read { db -> (SchoolLevel, [String: (Int, Int)]) in
-            var progress: [String: (Int, Int)] = [:]
-            if let user = context.user {
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT lesson_id, SUM(state = 'solved') AS solved, COUNT(*) AS total FROM lesson_exercises WHERE user_id = ? GROUP BY lesson_id
-                    """, arguments: [user.id]) {
-                    progress[row["lesson_id"]] = (row["solved"], row["total"])
-                }
-            }
-            return (try level(of: context.user, db), progress)
+        let (current, progress) = try store.pool.read { db in
+            (try level(of: context.user, db), try context.user.map { try Store.lessonProgress(db, userID: $0.id) } ?? [:])
         }
         let levels = SchoolLevel.allCases.map { level -> [String: Any] in
             [

@@ -69,7 +69,7 @@ extension App {
                 let remaining = try Store.exercises(db, userID: user.id, lessonID: lesson.id).filter { $0.state == .open }.count
                 let next = remaining > 0 ? "On to the next one." : "That was the last exercise of this set. Well done!"
                 let nextHTML = LessonViews.paragraph(next)
-                try Store.updateTutorMessage(db, id: opened.replyID, html: try currentTutorHTML(db, id: opened.replyID) + nextHTML)
+                try Store.updateTutorMessage(db, id: opened.replyID, html: try Store.tutorMessageHTML(db, id: opened.replyID) + nextHTML)
                 html += LessonViews.chatContinuation(id: opened.replyID, body: nextHTML)
                 try Outbox.publish(db, topic: topic, html: html, toUser: user.id)
             }
@@ -80,10 +80,6 @@ extension App {
                 .reswap(.none)
         }
         return .redirect(to: Route.lesson(lesson.id).path + "#chat-history", for: context.request)
-    }
-
-    private func currentTutorHTML(_ db: Database, id: Int64) throws -> String {
-        try String.fetchOne(db, sql: "SELECT html FROM tutor_messages WHERE id = ?", arguments: [id]) ?? ""
     }
 
     /// The lesson-exercises job: builds the student's set one puzzle at a time, pushing progress.

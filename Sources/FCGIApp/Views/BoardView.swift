@@ -57,7 +57,7 @@ struct BoardView {
         html.append("<div id=\"board\" class=\"board board-")
         html.append(size)
         html.append("\"")
-        if oob { html.append(" hx-swap-oob=\"true\"") }
+        appendSwap(oob, to: &html)
         html.append(">")
         appendTurn(to: &html, oob: false)
         html.append("<div class=\"board-grid\">")
@@ -85,7 +85,7 @@ struct BoardView {
         html.append("\" data-move=\"")
         html.append(game.moveNumber)
         html.append("\"")
-        if oob { html.append(" hx-swap-oob=\"true\"") }
+        appendSwap(oob, to: &html)
         html.append("><input type=\"hidden\" name=\"move\" value=\"")
         html.append(game.moveNumber)
         html.append("\"></div>")
@@ -129,8 +129,13 @@ struct BoardView {
         } else {
             html.append("\"")
         }
-        if oob { html.append(" hx-swap-oob=\"true\"") }
+        appendSwap(oob, to: &html)
         html.append(isButton ? "></button>" : "></span>")
+    }
+
+    /// Marks an element that a push replaces by its id.
+    private func appendSwap(_ oob: Bool, to html: inout HTMLBuffer) {
+        if oob { html.append(" hx-swap-oob=\"true\"") }
     }
 
     /// "h8": the column letter and the row counted from the bottom, as `Point.notation` spells it.
@@ -140,7 +145,7 @@ struct BoardView {
 
     private func appendStatusAndMoves(to html: inout HTMLBuffer, oob: Bool) {
         html.append("<p id=\"game-status\" class=\"game-status\"")
-        if oob { html.append(" hx-swap-oob=\"true\"") }
+        appendSwap(oob, to: &html)
         html.append(">")
         html.append(escaped: statusText)
         html.append("</p>")
@@ -153,7 +158,7 @@ struct BoardView {
             html.append("<p id=\"move-announcer\" class=\"visually-hidden\" aria-live=\"polite\" aria-atomic=\"true\"></p>")
         }
         html.append("<ol id=\"move-list\" class=\"move-list\"")
-        if oob { html.append(" hx-swap-oob=\"true\"") }
+        appendSwap(oob, to: &html)
         html.append(">")
         for move in game.moves {
             html.append(move.stone == .black ? "<li class=\"black\">" : "<li class=\"white\">")

@@ -132,13 +132,14 @@ extension Views {
     }
 
     /// `{{routes.login}}` and friends, so templates never spell a URL themselves.
-    var routePaths: [String: String] {
-        [
-            "home": Route.home.path, "login": Route.login.path, "logout": Route.logout.path,
-            "register": Route.register.path, "validate_registration": Route.validateRegistration.path,
-            "live_demo": Route.liveDemo.path, "live_demo_messages": Route.liveDemoMessages.path, "games": Route.games.path, "dashboard": Route.dashboard.path,
-            "friends": Route.friends.path, "friend_search": Route.friendSearch.path, "friend_request": Route.friendRequest.path,
-            "challenges": Route.challenges.path, "lessons": Route.lessons.path,
-        ]
-    }
+    var routePaths: [String: String] { Self.routePaths }
+
+    /// Built once: every page and several pushes read it.
+    private static let routePaths: [String: String] = [
+        "home": Route.home.path, "login": Route.login.path, "logout": Route.logout.path,
+        "register": Route.register.path, "validate_registration": Route.validateRegistration.path,
+        "live_demo": Route.liveDemo.path, "live_demo_messages": Route.liveDemoMessages.path, "games": Route.games.path, "dashboard": Route.dashboard.path,
+        "friends": Route.friends.path, "friend_search": Route.friendSearch.path, "friend_request": Route.friendRequest.path,
+        "challenges": Route.challenges.path, "lessons": Route.lessons.path,
+    ]
 }
