@@ -15,7 +15,7 @@ struct GomokuFCGI: ParsableCommand {
             Settings come from flags, then GOMOKU_* environment variables, then the config file (--config,
             GOMOKU_CONFIG or ROOT/gomoku.conf). Run `gomoku-fcgi check-config` to see what is in effect.
             """,
-        subcommands: [Serve.self, Worker.self, Work.self, JobsCommand.self, BenchEngine.self, RequestCommand.self, Migrate.self, CreateUser.self, SeedDemo.self, CheckConfig.self],
+        subcommands: [Serve.self, Worker.self, Work.self, JobsCommand.self, BenchEngine.self, BenchMoves.self, RequestCommand.self, Migrate.self, CreateUser.self, SeedDemo.self, CheckConfig.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -34,12 +34,7 @@ struct RequestCommand: ParsableCommand {
     func run() throws {
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
         let app = try Bootstrap.app(flags: flags.values, configFile: flags.config)
-        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        var params: [String: String] = [
-            "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": method.uppercased(), "REQUEST_URI": path,
-            "QUERY_STRING": parts.count > 1 ? String(parts[1]) : "", "SCRIPT_NAME": "", "SERVER_NAME": "localhost",
-            "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost",
-        ]
+        var params = Self.baseParams(method: method, path: path)
         var cookies: [String] = []
         for line in header {
             guard let colon = line.firstIndex(of: ":") else { throw ValidationError("a header is 'Name: value', got \(line)") }
@@ -78,6 +73,18 @@ struct RequestCommand: ParsableCommand {
             FileHandle.standardError.write(Data(String(format: "%ld answers, %.1f µs each\n", `repeat` - 1, micros).utf8))
         }
         FileHandle.standardOutput.write(Data(response.httpText().utf8))
+    }
+}
+
+extension RequestCommand {
+    /// The CGI parameters a web server sends for `method path` from localhost.
+    static func baseParams(method: String, path: String) -> [String: String] {
+        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return [
+            "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": method.uppercased(), "REQUEST_URI": path,
+            "QUERY_STRING": parts.count > 1 ? String(parts[1]) : "", "SCRIPT_NAME": "", "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost",
+        ]
     }
 }
 
@@ -215,5 +222,63 @@ struct BenchEngine: ParsableCommand {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
         if results.contains(where: { !$0.matchesExpectation }) { throw ExitCode(1) }
+    }
+}
+
+struct BenchMoves: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-moves",
+        abstract: "Play a fresh game's moves through the whole handler stack in-process and report the time per move (profiling).",
+        discussion: """
+            Each move is the request a browser sends (htmx, session cookie, CSRF), on cells that never make
+            five, alternating between the two players; every move commits and publishes as in production.
+            Use a scratch data directory:
+              gomoku-fcgi seed-demo --users 2 --games 1 --json   # game 1: player1 (black) vs player2
+              gomoku-fcgi bench-moves --game 1 --black player1 --white player2 --moves 120
+            """)
+
+    @OptionGroup var flags: ConfigFlags
+    @Option(help: "The game to play in; it must have no moves yet.") var game: Int64
+    @Option(help: "Black's username.") var black: String
+    @Option(help: "White's username.") var white: String
+    @Option(help: "Moves to play (at most 224 on a 15×15 board).") var moves = 120
+
+    func run() throws {
+        guard (1...224).contains(moves) else { throw ValidationError("--moves must be 1…224") }
+        let app = try Bootstrap.app(flags: flags.values, configFile: flags.config)
+        let path = "/games/\(game)/move/"
+        var players: [[String: String]] = []
+        for username in [black, white] {
+            guard let session = try app.sessionCookie(forUsername: username) else { throw ValidationError("no user named \(username)") }
+            let csrf = app.csrfPair()
+            players.append(RequestCommand.baseParams(method: "POST", path: path).merging([
+                "HTTP_COOKIE": session + "; " + csrf.cookie, "HTTP_X_CSRF_TOKEN": csrf.token, "HTTP_HX_REQUEST": "true",
+                "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            ]) { $1 })
+        }
+        let clock = ContinuousClock()
+        var elapsed = Duration.zero
+        for (index, cell) in Self.cellsWithoutFive(size: 15).prefix(moves).enumerated() {
+            let body = Array("row=\(cell.row)&col=\(cell.col)&move=\(index + 1)".utf8)
+            var params = players[index % 2]
+            params["CONTENT_LENGTH"] = String(body.count)
+            var response: Response?
+            elapsed += clock.measure { response = app.respond(params: params, body: body) }
+            guard let response, response.status == .ok else {
+                FileHandle.standardOutput.write(Data((response?.httpText() ?? "").utf8))
+                throw ValidationError("move \(index + 1) was refused (is game \(game) new, black \(black), white \(white)?)")
+            }
+        }
+        let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(moves)
+        print(String(format: "%ld moves, %.1f µs each", moves, micros))
+    }
+
+    /// Black on the cells where (col + 2·row) mod 4 < 2, White on the others, in reading order: no
+    /// line of either colour is longer than two, so the game never ends.
+    static func cellsWithoutFive(size: Int) -> [Point] {
+        let cells = (0..<size).flatMap { row in (0..<size).map { Point(row: row, col: $0) } }
+        let first = cells.filter { ($0.col + 2 * $0.row) % 4 < 2 }, second = cells.filter { ($0.col + 2 * $0.row) % 4 >= 2 }
+        let (blacks, whites) = first.count >= second.count ? (first, second) : (second, first)
+        return blacks.indices.flatMap { i in i < whites.count ? [blacks[i], whites[i]] : [blacks[i]] }
     }
 }

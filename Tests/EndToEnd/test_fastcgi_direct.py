@@ -293,6 +293,23 @@ def test_request_subcommand_repeats_for_profiling(data_dir):
     assert refused.returncode != 0 and "--repeat must be at least 1" in refused.stderr
 
 
+def test_bench_moves_plays_a_game_through_the_handlers(data_dir):
+    game = json.loads(run_cli(data_dir, "seed-demo", "--users", "2", "--games", "1", "--json").stdout)["games"][0]
+    result = run_cli(data_dir, "bench-moves", "--game", str(game["id"]), "--black", game["black"],
+                     "--white", game["white"], "--moves", "30")
+    assert re.search(r"^30 moves, [0-9.]+ µs each$", result.stdout, re.M), result.stdout
+    # The moves were committed: the game page shows 30 stones and whose turn is next.
+    page = parse_http(run_cli(data_dir, "request", "GET", f"/games/{game['id']}/", "--as", game["black"]).stdout)
+    assert page.text.count('role="img"') == 30
+    assert 'data-turn="black" data-move="31"' in page.text
+    # A second run finds the first stone taken: refused, with the app's answer shown.
+    again = run_cli(data_dir, "bench-moves", "--game", str(game["id"]), "--black", game["black"],
+                    "--white", game["white"], "--moves", "1", check=False)
+    assert again.returncode != 0 and "move 1 was refused" in again.stderr
+    assert run_cli(data_dir, "bench-moves", "--game", "1", "--black", "x", "--white", "y", "--moves", "300",
+                   check=False).returncode != 0
+
+
 def test_request_subcommand_post_as_a_user(data_dir):
     create_user(data_dir, "alice", display_name="Alice Example")
     home = parse_http(run_cli(data_dir, "request", "GET", "/", "--as", "alice").stdout)
