@@ -9,12 +9,15 @@ public struct User: Sendable, Equatable {
     public let displayName: String
     public let passwordHash: String
 
+    /// The columns every query that reads users selects first, in this order (`init(row:)` reads them by position).
+    static let columns = "users.id, users.username, users.email, users.display_name, users.password_hash"
+
     init(row: Row) {
-        id = row["id"]
-        username = row["username"]
-        email = row["email"]
-        displayName = row["display_name"]
-        passwordHash = row["password_hash"]
+        id = row[0]
+        username = row[1]
+        email = row[2]
+        displayName = row[3]
+        passwordHash = row[4]
     }
 }
 
@@ -31,7 +34,7 @@ public extension Store {
 
     func user(username: String) throws -> User? {
         try pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE username = ?"), arguments: [username]).map(User.init)
+            try Self.record(db, "SELECT \(User.columns) FROM users WHERE username = ?", [username], User.init)
         }
     }
 
@@ -72,7 +75,7 @@ public extension Store {
     static func userByID(_ db: Database, _ id: Int64) throws -> User? { try user(db, id: id) }
 
     private static func user(_ db: Database, id: Int64) throws -> User? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(User.init)
+        try record(db, "SELECT \(User.columns) FROM users WHERE id = ?", [id], User.init)
     }
 
     // MARK: Sessions
@@ -96,11 +99,10 @@ public extension Store {
         let now = unixNow()
         // One SELECT is consistent by itself: no transaction around it (this runs on every request).
         let found = try pool.unsafeRead { db -> (User, Int64)? in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT users.*, sessions.last_seen_at AS session_seen FROM sessions JOIN users ON users.id = sessions.user_id
+            try Self.record(db, """
+                SELECT \(User.columns), sessions.last_seen_at FROM sessions JOIN users ON users.id = sessions.user_id
                 WHERE sessions.id_hash = ? AND sessions.expires_at > ?
-                """), arguments: [Data(idHash), now]) else { return nil }
-            return (User(row: row), row["session_seen"])
+                """, [Data(idHash), now]) { (User(row: $0), $0[5]) }
         }
         guard let (user, lastSeen) = found else { return nil }
         if now - lastSeen > 3600 {

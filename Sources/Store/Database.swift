@@ -44,3 +44,23 @@ public struct Store: Sendable {
 
 /// Seconds since 1970, the one time unit stored in the database.
 public func unixNow() -> Int64 { Int64(Date().timeIntervalSince1970) }
+
+extension Store {
+    /// The rows of `sql`, each made into a value while the statement stands on it. Reading columns by
+    /// position from the live statement skips the copy of every row that `Row.fetchAll` makes and the
+    /// lowercased name lookups: these are the reads every page and every move makes.
+    static func records<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments,
+                           _ make: (Row) throws -> T) throws -> [T] {
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        var values: [T] = []
+        while let row = try cursor.next() { values.append(try make(row)) }
+        return values
+    }
+
+    /// The first row of `sql` made into a value, or nil.
+    static func record<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments,
+                          _ make: (Row) throws -> T) throws -> T? {
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        return try cursor.next().map(make)
+    }
+}

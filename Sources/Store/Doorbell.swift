@@ -17,13 +17,13 @@ public struct Doorbell: Sendable {
 
     /// Rings without blocking; does nothing when no bridge listens.
     public func ring() {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        guard let address = UnixSocketAddress(path) else { return }
+        guard Self.sender >= 0, let address = UnixSocketAddress(path) else { return }
         var byte: UInt8 = 1
-        _ = address.withSockaddr { sendto(fd, &byte, 1, Int32(MSG_DONTWAIT), $0, $1) }
+        _ = address.withSockaddr { sendto(Self.sender, &byte, 1, Int32(MSG_DONTWAIT), $0, $1) }
     }
+
+    /// One unbound datagram socket per process rings every bell (a socket per ring was three system calls).
+    private static let sender: Int32 = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
 
     /// Binds the bell for listening (the bridge). Returns the socket.
     public func listen() throws -> Int32 {

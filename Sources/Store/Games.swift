@@ -20,20 +20,21 @@ public struct GameRecord: Sendable, Equatable {
     /// Seconds since 1970.
     public let createdAt: Int64
 
+    /// A row of `Store.gameSelect`, by position.
     init(row: Row) {
-        id = row["id"]
-        blackID = row["black_id"]
-        createdAt = row["created_at"] ?? 0
-        whiteID = row["white_id"]
-        blackName = row["black_name"]
-        whiteName = row["white_name"]
-        blackUsername = row["black_username"]
-        whiteUsername = row["white_username"]
-        ruleset = row["ruleset"]
-        boardSize = row["board_size"]
-        status = row["status"]
-        result = row["result"]
-        moveCount = row["move_count"]
+        id = row[0]
+        blackID = row[1]
+        whiteID = row[2]
+        blackName = row[3]
+        whiteName = row[4]
+        blackUsername = row[5]
+        whiteUsername = row[6]
+        ruleset = row[7]
+        boardSize = row[8]
+        status = row[9]
+        result = row[10]
+        moveCount = row[11]
+        createdAt = row[12]
     }
 }
 
@@ -47,19 +48,21 @@ public struct StoredMove: Sendable, Equatable {
 public extension Store {
     /// A game with its players' names: the one way every query reads games.
     static let gameSelect = """
-        SELECT games.*, b.display_name AS black_name, w.display_name AS white_name,
-               b.username AS black_username, w.username AS white_username
+        SELECT games.id, games.black_id, games.white_id, b.display_name AS black_name, w.display_name AS white_name,
+               b.username AS black_username, w.username AS white_username, games.ruleset, games.board_size,
+               games.status, games.result, games.move_count, games.created_at
         FROM games JOIN users b ON b.id = games.black_id JOIN users w ON w.id = games.white_id
         """
 
     static func game(_ db: Database, id: Int64) throws -> GameRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: gameSelect + " WHERE games.id = ?"), arguments: [id]).map(GameRecord.init)
+        try record(db, gameSelect + " WHERE games.id = ?", [id], GameRecord.init)
     }
 
     /// The moves of a game in order.
     static func moves(_ db: Database, gameID: Int64) throws -> [StoredMove] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT number, row, col FROM moves WHERE game_id = ? ORDER BY number"), arguments: [gameID])
-            .map { StoredMove(number: $0[0], row: $0[1], col: $0[2]) }
+        try records(db, "SELECT number, row, col FROM moves WHERE game_id = ? ORDER BY number", [gameID]) {
+            StoredMove(number: $0[0], row: $0[1], col: $0[2])
+        }
     }
 
     /// Appends a move and updates the game's summary; `result` finishes the game.
@@ -118,9 +121,9 @@ public extension Store {
             // The SQL depends only on which filters are set (at most eight texts), so it is compiled once.
             let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM (\(Self.gameSelect + whereClause))"),
                                          arguments: StatementArguments(arguments)) ?? 0
-            let rows = try Row.fetchAll(db.cachedStatement(sql: Self.gameSelect + whereClause + " ORDER BY games.updated_at DESC, games.id DESC LIMIT ? OFFSET ?"),
-                                        arguments: StatementArguments(arguments + [limit, offset]))
-            return (rows.map(GameRecord.init), total)
+            let games = try Self.records(db, Self.gameSelect + whereClause + " ORDER BY games.updated_at DESC, games.id DESC LIMIT ? OFFSET ?",
+                                         StatementArguments(arguments + [limit, offset]), GameRecord.init)
+            return (games, total)
         }
     }
 }
@@ -128,10 +131,10 @@ public extension Store {
 public extension Store {
     /// A player's games in progress, most recently moved first.
     static func activeGames(_ db: Database, of userID: Int64, limit: Int = 50) throws -> [GameRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: gameSelect + """
+        try records(db, gameSelect + """
              WHERE (games.black_id = ? OR games.white_id = ?) AND games.status = 'active'
             ORDER BY games.updated_at DESC, games.id DESC LIMIT ?
-            """), arguments: [userID, userID, limit]).map(GameRecord.init)
+            """, [userID, userID, limit], GameRecord.init)
     }
 }
 

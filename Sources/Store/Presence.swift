@@ -38,10 +38,10 @@ public extension Store {
 
     /// The signed-in users present on `topic`, by display name.
     static func presentUsers(_ db: Database, topic: String) throws -> [User] {
-        try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT DISTINCT users.* FROM presence JOIN users ON users.id = presence.user_id
+        try records(db, """
+            SELECT DISTINCT \(User.columns) FROM presence JOIN users ON users.id = presence.user_id
             WHERE presence.topic = ? ORDER BY users.display_name COLLATE NOCASE
-            """), arguments: [topic]).map(User.init)
+            """, [topic], User.init)
     }
 
     func presentUsers(topic: String) throws -> [User] {

@@ -46,14 +46,13 @@ public extension Store {
 
     /// Every friendship row of `userID` that is not declined, with the other user.
     static func friendships(_ db: Database, of userID: Int64) throws -> [Friendship] {
-        try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT f.id AS friendship_id, f.status AS friendship_status, f.requester_id, users.*
+        try records(db, """
+            SELECT \(User.columns), f.id, f.status, f.requester_id
             FROM friendships f JOIN users ON users.id = CASE WHEN f.user_low = ? THEN f.user_high ELSE f.user_low END
             WHERE (f.user_low = ? OR f.user_high = ?) AND f.status != 'declined'
             ORDER BY users.display_name COLLATE NOCASE
-            """), arguments: [userID, userID, userID]).map {
-            Friendship(id: $0["friendship_id"], other: User(row: $0), status: $0["friendship_status"],
-                       requestedByViewer: $0["requester_id"] == userID)
+            """, [userID, userID, userID]) {
+            Friendship(id: $0[5], other: User(row: $0), status: $0[6], requestedByViewer: ($0[7] as Int64) == userID)
         }
     }
 
@@ -88,10 +87,10 @@ public extension Store {
     static func searchUsers(_ db: Database, prefix: String, excluding: Int64, limit: Int = 10) throws -> [User] {
         let pattern = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
-        return try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM users WHERE id != ? AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
+        return try records(db, """
+            SELECT \(User.columns) FROM users WHERE id != ? AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
             ORDER BY username LIMIT ?
-            """), arguments: [excluding, pattern, pattern, limit]).map(User.init)
+            """, [excluding, pattern, pattern, limit], User.init)
     }
 
     // MARK: Challenges

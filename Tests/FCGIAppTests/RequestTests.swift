@@ -22,6 +22,11 @@ import Testing
         #expect(request.path == "/app/x/" && request.query["q"] == ["1"])
     }
 
+    @Test func cookies() {
+        let cookies = Request.parseCookies(" a = 1 ;b=\"quoted\"; a=2;\tc=x=y ; empty=; novalue; d=\t ; \"=\"")
+        #expect(cookies == ["a": "1", "b": "quoted", "c": "x=y", "d": "", "\"": "\""])
+    }
+
     @Test func refusesWhatCannotBeARequest() {
         #expect(throws: HTTPError(.badRequest, "The request has no method.")) { try Request(params: [:], body: []) }
         #expect(throws: HTTPError(.methodNotAllowed, "The method BREW is not supported.")) {
@@ -50,6 +55,18 @@ import Testing
         #expect(throws: HTTPError(.badRequest, "The form data is not valid UTF-8.")) {
             try FormDecoding.body([0x61, 0x3D, 0xFF], contentType: "application/x-www-form-urlencoded")
         }
+        // A cut-short escape, and an escape that decodes to bytes that are not UTF-8.
+        for bad in ["a=%", "a=%4", "a=b%4", "%g1=x", "a=%E9", "a=%C3%28"] {
+            #expect(throws: HTTPError(.badRequest, "The form is not validly encoded (bad percent-escape or UTF-8)."), "\(bad)") {
+                try FormDecoding.body(Array(bad.utf8), contentType: "application/x-www-form-urlencoded")
+            }
+        }
+    }
+
+    @Test func urlencodedEscapes() throws {
+        let fields = try FormDecoding.urlencoded("plus=a%2Bb&space=a+b%20c&hex=%7e%7E&amp=%26%3D&&x=1=2")
+        #expect(fields["plus"] == ["a+b"] && fields["space"] == ["a b c"] && fields["hex"] == ["~~"])
+        #expect(fields["amp"] == ["&="] && fields["x"] == ["1=2"] && fields.count == 5)
     }
 
     @Test func json() throws {

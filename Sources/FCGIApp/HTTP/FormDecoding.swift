@@ -11,25 +11,49 @@ extension FormFields {
 
 /// Decoders for the body formats the app accepts. Every failure is a 4xx `HTTPError`.
 enum FormDecoding {
-    private static func plusAsSpace(_ text: Substring) -> String {
-        text.contains("+") ? String(text.map { $0 == "+" ? " " : $0 }) : String(text)
-    }
-
-    /// `a=1&b=two+words` → fields; invalid percent-escapes or UTF-8 → 400.
+    /// `a=1&b=two+words` → fields; invalid percent-escapes or UTF-8 → 400. Byte by byte: Foundation's
+    /// `removingPercentEncoding` bridges through NSString, a tenth of a move request's time.
     static func urlencoded(_ text: String, what: String = "form") throws -> FormFields {
         var fields: FormFields = [:]
-        if text.isEmpty { return fields }
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let rawName = plusAsSpace(parts[0])
-            let rawValue = parts.count > 1 ? plusAsSpace(parts[1]) : ""
-            guard let name = rawName.removingPercentEncoding, let value = rawValue.removingPercentEncoding else {
+        for pair in text.utf8.split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decodeComponent(parts[0]), let value = parts.count > 1 ? decodeComponent(parts[1]) : "" else {
                 throw HTTPError(.badRequest, "The \(what) is not validly encoded (bad percent-escape or UTF-8).")
             }
             guard !name.isEmpty else { continue }
             fields[name, default: []].append(value)
         }
         return fields
+    }
+
+    /// `two+words%21` → `two words!`; nil for a `%` without two hex digits or bytes that are not UTF-8.
+    static func decodeComponent(_ bytes: Substring.UTF8View) -> String? {
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            index = bytes.index(after: index)
+            guard byte == UInt8(ascii: "%") else {
+                decoded.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                continue
+            }
+            guard index < bytes.endIndex, let high = hexValue(bytes[index]) else { return nil }
+            index = bytes.index(after: index)
+            guard index < bytes.endIndex, let low = hexValue(bytes[index]) else { return nil }
+            index = bytes.index(after: index)
+            decoded.append(high << 4 | low)
+        }
+        return String(validating: decoded, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Decodes a request body by its content type.

@@ -86,14 +86,20 @@ public struct Request: Sendable {
 
     static func parseCookies(_ header: String) -> [String: String] {
         var cookies: [String: String] = [:]
+        // Only spaces and tabs may surround a cookie's parts (Foundation's trimming is slower and Unicode-wide).
+        func trimmed(_ text: Substring) -> Substring {
+            let start = text.firstIndex { $0 != " " && $0 != "\t" } ?? text.endIndex
+            let end = text[start...].lastIndex { $0 != " " && $0 != "\t" }.map(text.index(after:)) ?? start
+            return text[start..<end]
+        }
         for pair in header.split(separator: ";") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let name = parts[0].trimmingCharacters(in: .whitespaces)
-            var value = parts[1].trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            let name = String(trimmed(parts[0]))
+            var value = trimmed(parts[1])
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
             // The first occurrence wins, as browsers send the most specific cookie first.
-            if cookies[name] == nil { cookies[name] = value }
+            if cookies[name] == nil { cookies[name] = String(value) }
         }
         return cookies
     }

@@ -148,7 +148,7 @@ public final class FastCGIWorker: @unchecked Sendable {
         var body = [UInt8](repeating: 0, count: min(length, app.config.maxBodyBytes + 1))
         var filled = 0
         var discarded = 0
-        var scratch = [CChar](repeating: 0, count: 65536)
+        var scratch: [CChar] = []  // only for draining a body over the limit
         while filled + discarded < length {
             let read: Int32
             if filled < body.count {
@@ -161,6 +161,7 @@ public final class FastCGIWorker: @unchecked Sendable {
             } else {
                 // Over the limit: drain (up to a bound) so the web server sees our 413, not a reset.
                 guard discarded < 16 * app.config.maxBodyBytes else { break }
+                if scratch.isEmpty { scratch = [CChar](repeating: 0, count: 65536) }
                 read = FCGX_GetStr(&scratch, Int32(scratch.count), stream)
                 if read > 0 { discarded += Int(read) }
             }
