@@ -10,7 +10,7 @@ extension App {
     func dashboard(_ context: RequestContext) throws -> Response {
         guard let user = context.user else { return signInFirst(context) }
         let (values, latest) = try store.pool.read { db -> ([String: Any], Int64) in
-            var values = try dashboardGamesValues(db, for: user)
+            var values = try dashboardGamesValues(db, for: user.id)
             values.merge(try challengeValues(db, for: user)) { $1 }
             values.merge(try dashboardFriendsValues(db, for: user)) { $1 }
             return (values, try Outbox.latestID(db))
@@ -19,16 +19,16 @@ extension App {
                         topics: [Self.dashboardTopic(user.id)], latestID: latest)
     }
 
-    func dashboardGamesValues(_ db: Database, for user: User) throws -> [String: Any] {
-        let games = try Store.activeGames(db, of: user.id)
+    func dashboardGamesValues(_ db: Database, for userID: Int64) throws -> [String: Any] {
+        let games = try Store.activeGames(db, of: userID)
         func entry(_ record: GameRecord) -> [String: Any] {
-            let opponent = record.blackID == user.id ? record.whiteName : record.blackName
-            let colour = record.blackID == user.id ? "black" : "white"
+            let opponent = record.blackID == userID ? record.whiteName : record.blackName
+            let colour = record.blackID == userID ? "black" : "white"
             return ["path": Route.game(record.id).path, "id": record.id, "opponent": opponent, "colour": colour,
                     "moves": record.moveCount == 1 ? "1 move" : "\(record.moveCount) moves", "ruleset": Ruleset(rawValue: record.ruleset)?.displayName ?? record.ruleset]
         }
-        let yourTurn = games.filter { $0.isTurn(of: user.id) }
-        let waiting = games.filter { !$0.isTurn(of: user.id) }
+        let yourTurn = games.filter { $0.isTurn(of: userID) }
+        let waiting = games.filter { !$0.isTurn(of: userID) }
         return ["your_turn": yourTurn.map(entry), "waiting": waiting.map(entry),
                 "has_your_turn": !yourTurn.isEmpty, "has_waiting": !waiting.isEmpty]
     }
@@ -45,8 +45,7 @@ extension App {
     /// Pushes `userIDs`' games panel (after a move, a resignation, a new game).
     func publishDashboardGames(_ db: Database, to userIDs: [Int64]) throws {
         for id in Set(userIDs) {
-            guard let user = try Store.userByID(db, id) else { continue }
-            var values = try dashboardGamesValues(db, for: user)
+            var values = try dashboardGamesValues(db, for: id)
             values["oob"] = true
             try Outbox.publish(db, topic: Self.dashboardTopic(id), html: views.render("partials/dashboard_games", values), toUser: id)
         }
