@@ -198,9 +198,6 @@ struct BenchEngine: ParsableCommand {
 
     func run() throws {
         let results = EngineBenchmark.run(repetitions: max(1, repetitions))
-        func milliseconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        }
         var generation: [[String: Any]] = []
         let clock = ContinuousClock()
         for kind in PuzzleKind.allCases {
@@ -209,12 +206,12 @@ struct BenchEngine: ParsableCommand {
             let elapsed = clock.measure {
                 found = PuzzleGenerator.generate(PuzzleRequest(kind: kind, ruleset: ruleset, count: max(1, puzzles), seed: 20261122)).count
             }
-            generation.append(["kind": kind.rawValue, "ruleset": ruleset.rawValue, "found": found, "ms": milliseconds(elapsed)])
+            generation.append(["kind": kind.rawValue, "ruleset": ruleset.rawValue, "found": found, "ms": elapsed.milliseconds])
         }
         let object: [String: Any] = [
             "positions": results.map { result -> [String: Any] in
                 ["name": result.name, "outcome": result.outcome.rawValue, "attacker_moves": result.attackerMoves,
-                 "first_move": result.firstMove ?? "", "nodes": result.nodes, "ms": milliseconds(result.elapsed),
+                 "first_move": result.firstMove ?? "", "nodes": result.nodes, "ms": result.elapsed.milliseconds,
                  "nodes_per_s": Int(result.nodesPerSecond), "as_expected": result.matchesExpectation]
             },
             "generation": generation,
@@ -269,8 +266,7 @@ struct BenchMoves: ParsableCommand {
                 throw ValidationError("move \(index + 1) was refused (is game \(game) new, black \(black), white \(white)?)")
             }
         }
-        let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(moves)
-        print(String(format: "%ld moves, %.1f µs each", moves, micros))
+        print(String(format: "%ld moves, %.1f µs each", moves, elapsed.milliseconds * 1000 / Double(moves)))
     }
 
     /// Black on the cells where (col + 2·row) mod 4 < 2, White on the others, in reading order: no
@@ -281,4 +277,9 @@ struct BenchMoves: ParsableCommand {
         let (blacks, whites) = first.count >= second.count ? (first, second) : (second, first)
         return blacks.indices.flatMap { i in i < whites.count ? [blacks[i], whites[i]] : [blacks[i]] }
     }
+}
+
+extension Duration {
+    /// For the timings the developer commands print.
+    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }

@@ -12,7 +12,7 @@ extension FormFields {
 /// Decoders for the body formats the app accepts. Every failure is a 4xx `HTTPError`.
 enum FormDecoding {
     /// `a=1&b=two+words` → fields; invalid percent-escapes or UTF-8 → 400. Byte by byte: Foundation's
-    /// `removingPercentEncoding` bridges through NSString, a tenth of a move request's time.
+    /// `removingPercentEncoding` bridges every field through NSString, and every move posts a form.
     static func urlencoded(_ text: String, what: String = "form") throws -> FormFields {
         var fields: FormFields = [:]
         for pair in text.utf8.split(separator: UInt8(ascii: "&")) {
