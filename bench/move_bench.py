@@ -11,6 +11,7 @@ import argparse
 import json
 import re
 import subprocess
+import sys
 import urllib.request
 
 BUCKET = re.compile(r'^gomoku_bridge_(commit_to_\w+)_ms_bucket\{le="([^"]+)"\} (\d+)$', re.M)
@@ -54,6 +55,10 @@ def main() -> None:
         raise SystemExit(f"movepush failed ({run.returncode}): {run.stdout[-2000:]} {run.stderr[-2000:]}")
     result = json.loads(lines[-1])
     result["label"] = args.label
+    if result.get("slots_out_of_games"):
+        # A slot with no game left stops playing: the run had fewer games than asked for at its end.
+        print(f"move_bench: {result['slots_out_of_games']} of {args.games} slots ran out of seeded games; "
+              "moves/s is low — seed more games", file=sys.stderr)
     if result.get("moves") and result.get("server_cpu_s") is not None:
         result["server_cpu_ms_per_move"] = round(1000 * result["server_cpu_s"] / result["moves"], 3)
     if args.metrics:
