@@ -37,6 +37,24 @@ public enum Outbox {
         return db.lastInsertedRowID
     }
 
+    /// Publishes a panel that shows current state (a dashboard panel, a games-list row), rendered only
+    /// when a page listens to `topic` now. Otherwise a reload marker goes out in its place: a page that
+    /// subscribes meanwhile (its socket still connecting, or reconnecting to replay what it missed)
+    /// reloads its live regions instead of missing the change, and nobody pays for rendering a panel no
+    /// page shows (a move pushes both players' dashboards and the games list, mostly to nobody).
+    public static func publishView(_ db: Database, topic: String, toUser userID: Int64? = nil,
+                                   render: () throws -> String) throws {
+        let listened = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ?)"),
+                                         arguments: [topic]) ?? false
+        try publish(db, topic: topic, html: listened ? render() : liveReload(), toUser: userID)
+    }
+
+    /// The element that makes a page reload its live regions (static/js/live.js); `gap` says which
+    /// notification the page could not get back, when the bridge sends it to a reconnecting page.
+    public static func liveReload(gap: Int64? = nil) -> String {
+        "<div id=\"live-reload\" hx-swap-oob=\"true\"" + (gap.map { " data-gap=\"\($0)\"" } ?? "") + " hidden></div>"
+    }
+
     /// The id of the newest notification ever committed (0 when none), from AUTOINCREMENT's counter,
     /// so it is right even after every row was trimmed.
     public static func latestID(_ db: Database) throws -> Int64 {

@@ -275,7 +275,7 @@ public final class BridgeServer: @unchecked Sendable {
 
     /// Tells a page that part of what it missed is gone: live.js reloads the page's main region.
     static func gapFrame(upTo id: Int64) -> String {
-        "<!--n:\(id)--><div id=\"live-reload\" hx-swap-oob=\"true\" data-gap=\"\(id)\" hidden></div>"
+        "<!--n:\(id)-->" + Outbox.liveReload(gap: id)
     }
 
     /// An error shown in the page's message area (the bridge renders no templates; this is its only markup).

@@ -24,7 +24,7 @@ from live_support import Bridge, ClientPool, LivePage
 
 pytestmark = pytest.mark.webserver
 
-USERS, GAMES = 15, 1  # game 1: player1 (black) against player2 (white)
+USERS, GAMES = 17, 1  # game 1: player1 (black) against player2 (white)
 PASSWORD = "Quartz-Lantern-8842"
 
 TOAST = re.compile(r'<div class="alert alert-info toast" role="status">(.*?)</div>', re.S)
@@ -350,6 +350,37 @@ def test_dashboard_games_and_friends_online_are_pushed(site):
     rows = support.db_query(site.data_dir, "SELECT topic, user_id FROM notifications WHERE topic LIKE 'dashboard:%' "
                                            "AND html LIKE '%dashboard-games%'")
     assert {(f"dashboard:{user_a}", user_a), (f"dashboard:{user_b}", user_b)} <= set(rows)
+
+
+def test_a_page_that_connects_after_an_unwatched_change_reloads_its_panels(site):
+    """A panel no page listens to is not rendered; a marker goes out instead. A dashboard loaded before a
+    move and connected after it (nobody listened meanwhile) gets the marker replayed: live.js reloads it."""
+    a, b = "player16", "player17"
+    site.make_friends(a, b)
+    challenged = site.post(a, "/challenges/", {"opponent": b, "ruleset": "freestyle", "size": "15", "colour": "white"})
+    assert challenged.status_code == 200, challenged.text[:300]
+    (challenge_id, *_), = site.challenges(a, b)
+    assert site.post(b, f"/challenges/{challenge_id}/respond/", {"answer": "accept"}).status_code == 200
+    game_id = site.challenges(a, b)[0][5]
+    support.wait_until(lambda: not site.online(a, "dashboard:"), 20, 0.02, "no page of A's listens to A's dashboard")
+    page_a = site.page(a, "/dashboard/")
+    assert "0 moves" in games_sections(page_a.html)[1], "A plays white: waiting for B"
+
+    moved = site.post(b, f"/games/{game_id}/move/", {"at": "7,7", "move": "1"})
+    assert moved.status_code == 200, moved.text[:300]
+    pushed = support.db_query(site.data_dir, "SELECT html FROM notifications WHERE id > ? AND topic = ?",
+                              (page_a.last, f"dashboard:{site.user_id(a)}"))
+    assert pushed == [('<div id="live-reload" hx-swap-oob="true" hidden></div>',)], "nobody listened: not rendered"
+
+    async def scenario():
+        async with ClientPool(site.base_url) as pool:
+            client = await pool.open(page_a, site.member(a), name="A dashboard, connecting late")
+            return await client.wait_for_frame('<div id="live-reload"')
+
+    frame = run(scenario())
+    assert re.fullmatch(r'<!--n:\d+--><div id="live-reload" hx-swap-oob="true" hidden></div>', frame), frame
+    # What live.js then loads: A's turn.
+    assert games_sections(site.page(a, "/dashboard/").html)[0].startswith("Your turn #%d against Player 17" % game_id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,12 +145,42 @@ import Testing
         let page = t.get("/games/")
         #expect(page.text.contains(#"<tr id="game-row-1">"#) && page.text.contains(#"<p id="games-news""#))
         #expect(page.text.contains("ws-connect="), "the list listens for changes")
+        try t.listen(["games"])
         let before = try t.app.store.latestNotificationID()
         #expect(GameHandlerTests().move(t, black, "7,7").status == .ok)
         let rows = try t.app.store.notifications(after: before).filter { $0.topic == "games" }
         #expect(rows.count == 1)
         #expect(rows.first?.html.hasPrefix(#"<tr id="game-row-1" hx-swap-oob="true">"#) == true)
         #expect(rows.first?.html.contains("<td>1</td><td>White to play</td>") == true)
+    }
+
+    @Test func panelsNoPageListensToAreNotRenderedButMarkedForReload() throws {
+        let games = GameHandlerTests()
+        let (t, black, white, _) = try games.setUp()
+        let (blackID, whiteID) = (try t.app.store.user(username: "player1")!.id, try t.app.store.user(username: "player2")!.id)
+        var before = try t.app.store.latestNotificationID()
+        #expect(games.move(t, black, "7,7").status == .ok)
+        var pushed = try t.app.store.notifications(after: before)
+        #expect(pushed.first { $0.topic == "game:1" }?.html.contains(#"id="p-7-7""#) == true, "the game itself always")
+        for topic in ["games", "dashboard:\(blackID)", "dashboard:\(whiteID)"] {
+            #expect(pushed.filter { $0.topic == topic }.map(\.html) == [#"<div id="live-reload" hx-swap-oob="true" hidden></div>"#],
+                    "\(topic): nobody listens, so a page that connects meanwhile reloads instead")
+        }
+
+        try t.listen(["user:\(blackID)", "dashboard:\(blackID)"], as: "player1")
+        before = try t.app.store.latestNotificationID()
+        #expect(games.move(t, white, "7,8").status == .ok)
+        pushed = try t.app.store.notifications(after: before)
+        let panel = pushed.first { $0.topic == "dashboard:\(blackID)" }
+        #expect(panel?.userID == blackID && panel?.html.hasPrefix(#"<div id="dashboard-games" class="panel" hx-swap-oob="true">"#) == true)
+        #expect(panel?.html.contains("#1 against Player 2") == true, "Black's open dashboard is told it is his turn")
+        #expect(pushed.first { $0.topic == "dashboard:\(whiteID)" }?.html.contains("live-reload") == true)
+
+        _ = try t.app.store.pool.write { db in try Store.applyPresence(db, event: .leave(connection: "test-page")) }
+        before = try t.app.store.latestNotificationID()
+        #expect(games.move(t, black, "6,6").status == .ok)
+        #expect(try t.app.store.notifications(after: before).first { $0.topic == "dashboard:\(blackID)" }?.html.contains("live-reload") == true,
+                "once the page has gone, its panel is no longer rendered")
     }
 }
 

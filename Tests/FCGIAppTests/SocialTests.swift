@@ -25,9 +25,10 @@ import Testing
         #expect(search.text.contains("@bob") && !search.text.contains("@alice") && search.text.contains("Add friend"))
         #expect(t.get("/friends/search/?q=" + String(repeating: "x", count: 31), headers: ["Cookie": alice]).status == .badRequest)
 
+        let bobID = try t.app.store.user(username: "bob")!.id
+        try t.listen(["user:\(bobID)", "friends:\(bobID)", "dashboard:\(bobID)"], as: "bob")
         let asked = t.post("/friends/request/", form: [("username", "bob")], headers: ["Cookie": alice, "HX-Request": "true"])
         #expect(asked.status == .ok && asked.text.contains("Friend request sent to Bob.") && asked.header("HX-Trigger") == #"{"social-changed":null}"#)
-        let bobID = try t.app.store.user(username: "bob")!.id
         let toBob = try pushed(t, to: "bob")
         #expect(toBob.contains { $0.hasPrefix("user:\(bobID) ") && $0.contains("Alice wants to be your friend.") })
         #expect(toBob.contains { $0.hasPrefix("friends:\(bobID) ") && $0.contains(#"id="friend-lists""#) })
@@ -77,8 +78,11 @@ import Testing
         #expect(dashboard.text.contains("#1 against Alice") && dashboard.text.contains("you play black"))
         #expect(dashboard.text.contains("No game is waiting for you.") == false, "Bob is Black: his turn")
         #expect(t.get("/dashboard/", headers: ["Cookie": alice]).text.contains("Waiting for your opponent"))
+        let aliceID = try t.app.store.user(username: "alice")!.id
+        try t.listen(["dashboard:\(aliceID)"], as: "alice")
         _ = t.post("/games/1/move/", form: [("at", "7,7")], headers: ["Cookie": bob, "HX-Request": "true"])
-        #expect(try pushed(t, to: "alice").last?.contains("dashboard:") == true, "Alice's dashboard learns it is her turn")
+        #expect(try pushed(t, to: "alice").last.map { $0.hasPrefix("dashboard:") && $0.contains(#"id="dashboard-games""#) && $0.contains("#1 against Bob") } == true,
+                "Alice's open dashboard learns it is her turn")
         #expect(t.post("/challenges/1/respond/", form: [("answer", "decline")], headers: ["Cookie": bob]).status == .conflict)
     }
 

@@ -45,9 +45,11 @@ extension App {
     /// Pushes `userIDs`' games panel (after a move, a resignation, a new game).
     func publishDashboardGames(_ db: Database, to userIDs: [Int64]) throws {
         for id in Set(userIDs) {
-            var values = try dashboardGamesValues(db, for: id)
-            values["oob"] = true
-            try Outbox.publish(db, topic: Self.dashboardTopic(id), html: views.render("partials/dashboard_games", values), toUser: id)
+            try Outbox.publishView(db, topic: Self.dashboardTopic(id), toUser: id) {
+                var values = try dashboardGamesValues(db, for: id)
+                values["oob"] = true
+                return try views.render("partials/dashboard_games", values)
+            }
         }
     }
 
@@ -56,9 +58,11 @@ extension App {
         let friendIDs = try Store.friendships(db, of: userID).filter { $0.status == "accepted" }.map(\.other.id)
         for id in friendIDs + [userID] {
             guard let user = try Store.userByID(db, id) else { continue }
-            var values = try dashboardFriendsValues(db, for: user)
-            values["oob"] = true
-            try Outbox.publish(db, topic: Self.dashboardTopic(id), html: views.render("partials/dashboard_friends", values), toUser: id)
+            try Outbox.publishView(db, topic: Self.dashboardTopic(id), toUser: id) {
+                var values = try dashboardFriendsValues(db, for: user)
+                values["oob"] = true
+                return try views.render("partials/dashboard_friends", values)
+            }
         }
     }
 }

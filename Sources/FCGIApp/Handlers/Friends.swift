@@ -132,13 +132,17 @@ extension App {
 
     /// Refreshes `user`'s friend lists on every page of theirs that shows them, with an optional toast.
     private func publishFriends(_ db: Database, to user: User, toast: String?) throws {
-        var values = friendsValues(try Store.friendships(db, of: user.id), viewer: user)
-        values["oob"] = true
-        values["routes"] = views.routePaths
-        try Outbox.publish(db, topic: Self.friendsTopic(user.id), html: views.render("partials/friend_lists", values), toUser: user.id)
-        var dashboard = try dashboardFriendsValues(db, for: user)
-        dashboard["oob"] = true
-        try Outbox.publish(db, topic: Self.dashboardTopic(user.id), html: views.render("partials/dashboard_friends", dashboard), toUser: user.id)
+        try Outbox.publishView(db, topic: Self.friendsTopic(user.id), toUser: user.id) {
+            var values = friendsValues(try Store.friendships(db, of: user.id), viewer: user)
+            values["oob"] = true
+            values["routes"] = views.routePaths
+            return try views.render("partials/friend_lists", values)
+        }
+        try Outbox.publishView(db, topic: Self.dashboardTopic(user.id), toUser: user.id) {
+            var dashboard = try dashboardFriendsValues(db, for: user)
+            dashboard["oob"] = true
+            return try views.render("partials/dashboard_friends", dashboard)
+        }
         if let toast {
             let html = try views.render("partials/toast", ["message": toast, "link": Route.friends.path, "link_text": "Friends"])
             try Outbox.publish(db, topic: Self.userTopic(user.id), html: html, toUser: user.id)

@@ -80,9 +80,11 @@ extension App {
     /// Pushes game `id`'s row to every open games list; a list that does not show it ignores it.
     func publishGameRow(_ db: Database, id: Int64) throws {
         guard let record = try Store.game(db, id: id) else { return }
-        var values = Self.gameRowValues(record)
-        values["oob"] = true
-        try Outbox.publish(db, topic: Self.gamesTopic, html: views.render("partials/game_row", values))
+        try Outbox.publishView(db, topic: Self.gamesTopic) {
+            var values = Self.gameRowValues(record)
+            values["oob"] = true
+            return try views.render("partials/game_row", values)
+        }
     }
 
     /// Tells open games lists that a game started; their rows are filtered, so they offer to refresh.
