@@ -46,13 +46,24 @@ struct PerMessageDeflate: Sendable, Equatable {
 
     enum Failure: Error { case corrupt, tooLarge }
 
-    /// Compresses one message (the payload of a frame with RSV1 set).
+    /// zlib's window and hash table for one message of `count` bytes: the smallest window that holds the
+    /// whole message (no match could reach further back; any window up to the negotiated one is allowed)
+    /// and a hash table to match. Every new stream clears its hash table, and at zlib's default (64 KB)
+    /// that clearing costs ten times the compression of a 700-byte partial.
+    static func parameters(forCount count: Int, maxWindowBits: Int32) -> (windowBits: Int32, memLevel: Int32) {
+        var bits: Int32 = 9
+        while bits < maxWindowBits, (1 << bits) < count { bits += 1 }
+        return (bits, min(8, max(1, bits - 6)))
+    }
+
+    /// Compresses one message (the payload of a frame with RSV1 set) with at most a `windowBits` window.
     static func compress(_ bytes: some Collection<UInt8>, windowBits: Int32) -> [UInt8] {
+        var input = Array(bytes)
+        let (bits, memLevel) = parameters(forCount: input.count, maxWindowBits: windowBits)
         var stream = z_stream()
-        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -windowBits, 8, Z_DEFAULT_STRATEGY,
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, memLevel, Z_DEFAULT_STRATEGY,
                             zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
         defer { deflateEnd(&stream) }
-        var input = Array(bytes)
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 16)
         let produced: Int = input.withUnsafeMutableBufferPointer { inBuffer in
             output.withUnsafeMutableBufferPointer { outBuffer in
@@ -71,10 +82,11 @@ struct PerMessageDeflate: Sendable, Equatable {
         return result
     }
 
-    /// Decompresses one message, refusing more than `limit` bytes of output.
-    static func decompress(_ bytes: ByteBuffer, limit: Int) throws(Failure) -> ByteBuffer {
+    /// Decompresses one message, refusing more than `limit` bytes of output; `windowBits` is the largest
+    /// window the sender may have used.
+    static func decompress(_ bytes: ByteBuffer, limit: Int, windowBits: Int32 = 15) throws(Failure) -> ByteBuffer {
         var stream = z_stream()
-        guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { throw .corrupt }
+        guard inflateInit2_(&stream, -windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { throw .corrupt }
         defer { inflateEnd(&stream) }
         var input = Array(bytes.readableBytesView) + [0, 0, 0xff, 0xff]
         var output = ByteBuffer()

@@ -58,8 +58,9 @@ import Testing
         #expect(answer.text.contains(#"<span id="p-7-7" class="cell black last" role="img" aria-label="h8 black" hx-swap-oob="true"></span>"#))
         #expect(!answer.text.contains(#"id="board""#) && answer.text.utf8.count < 1_000)
         #expect(!answer.text.contains("csrf_token"), "a pushed fragment carries nobody's token")
+        #expect(!answer.text.contains("move-list"), "the mover's page gets the new list item with the push")
         let pushed = try notifications(t)
-        #expect(pushed.count == 1 && pushed[0].html == answer.text)
+        #expect(pushed.count == 1 && pushed[0].html == answer.text + #"<ol hx-swap-oob="beforeend:#move-list"><li class="black">h8</li></ol>"#)
         let plain = move(t, white, "7,8", number: 2, htmx: false)
         #expect(plain.status == .seeOther && plain.header("Location") == "/games/1/")
         // The previous stone loses its last-move mark in the next push.

@@ -92,6 +92,24 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
         #expect(Array(shared.compressed(windowBits: 15).readableBytesView) == compressed)
     }
 
+    @Test func eachMessageIsCompressedWithinTheNegotiatedWindow() throws {
+        #expect(PerMessageDeflate.parameters(forCount: 700, maxWindowBits: 15) == (10, 4), "a partial: a 1 KB window")
+        #expect(PerMessageDeflate.parameters(forCount: 10, maxWindowBits: 15) == (9, 3))
+        #expect(PerMessageDeflate.parameters(forCount: 22_000, maxWindowBits: 15) == (15, 8), "a page: zlib's defaults")
+        #expect(PerMessageDeflate.parameters(forCount: 22_000, maxWindowBits: 11) == (11, 5), "never above the negotiated window")
+        let cells = (0..<3_000).map { "<span id=\"p-\($0 % 19)-\($0 % 7)\" class=\"cell\"></span>" }.joined()
+        for count in [1, 100, 700, 5_000, cells.utf8.count] {
+            let text = String(cells.utf8.prefix(count))!
+            for bits: Int32 in [9, 12, 15] {
+                let compressed = PerMessageDeflate.compress(text.utf8, windowBits: bits)
+                // An inflater with only the negotiated window fails ("too far back") on anything larger.
+                let restored = try PerMessageDeflate.decompress(ByteBuffer(bytes: compressed), limit: 1 << 20, windowBits: bits)
+                #expect(String(buffer: restored) == text, "\(count) bytes, \(bits)-bit window")
+                if count >= 700 { #expect(compressed.count < count / 3, "\(count) bytes, \(bits)-bit window: \(compressed.count)") }
+            }
+        }
+    }
+
     @Test func tokenBucketAllowsABurstThenTheRate() {
         var bucket = TokenBucket(rate: 1, burst: 3)
         let taken = (0..<4).map { _ in bucket.take() }

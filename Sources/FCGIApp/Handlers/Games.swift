@@ -57,7 +57,7 @@ extension App {
 
     /// Plays `point` for `user` in game `gameID`: checked, stored and pushed to every page of the game,
     /// the players' dashboards and the games lists, in one transaction. `expectedMoveNumber` (the number
-    /// of this move) turns a repeated or stale submission into a 409.
+    /// of this move) turns a repeated or stale submission into a 409. The html is the mover's answer.
     func playMove(_ user: User, gameID id: Int64, at point: Point, expectedMoveNumber expected: Int?) throws
         -> (record: GameRecord, game: Game, html: String) {
         try store.publishing { db in
@@ -75,11 +75,11 @@ extension App {
                 throw Self.httpError(error)
             }
             try Store.recordMove(db, gameID: id, number: game.moves.count, row: point.row, col: point.col, result: Self.result(of: game))
-            let html = BoardView(record: record, game: game).renderMove(previous: previous)
-            try Outbox.publish(db, topic: Self.gameTopic(id), html: html)
+            let fragments = BoardView(record: record, game: game).renderMove(previous: previous)
+            try Outbox.publish(db, topic: Self.gameTopic(id), html: fragments.push)
             try publishDashboardGames(db, to: [record.blackID, record.whiteID])
             try publishGameRow(db, id: id)
-            return (record, game, html)
+            return (record, game, fragments.answer)
         }
     }
 

@@ -34,19 +34,30 @@ struct BoardView {
         return html.string
     }
 
-    /// What a move pushes, smallest form: the new stone's cell, the previous stone's cell (it loses its
-    /// last-move mark), whose turn, the status line, the move list and the announcement — about 1 KB
-    /// instead of the whole board. Every part replaces an element by its id, so applying it twice (the
-    /// mover gets it as the answer and as a push) or after a replay leaves the same page. When the move
-    /// changes more than that — the game ends, or renju's forbidden points move — it is the whole board.
-    func renderMove(previous: Point?) -> String {
-        guard let last = game.lastMove?.point, !game.status.isOver, !game.ruleset.hasForbiddenMoves else { return render(oob: true) }
-        var html = HTMLBuffer(capacity: 2048)
+    /// What a move changes on a page, smallest form — the new stone's cell, the previous stone's cell (it
+    /// loses its last-move mark), whose turn, the status line and the announcement, each replacing an
+    /// element by its id, so applying them twice (the mover gets them as the answer and in the push) or
+    /// after a replay leaves the same page — and, in the push only, the move appended to the move list: a
+    /// few hundred bytes at any length of game, where the whole list grew by 30 bytes a move. Appending
+    /// is safe there because every page gets each push exactly once (the bridge replays from the page's
+    /// own last id) and a page loaded later lists the move already; the mover's page gets it with the
+    /// push like everyone else's. When the move changes more than that — the game ends, or renju's
+    /// forbidden points move — both are the whole board.
+    func renderMove(previous: Point?) -> (push: String, answer: String) {
+        guard let last = game.lastMove, !game.status.isOver, !game.ruleset.hasForbiddenMoves else {
+            let whole = render(oob: true)
+            return (whole, whole)
+        }
+        var html = HTMLBuffer(capacity: 1024)
         appendTurn(to: &html, oob: true)
-        appendCell(last, to: &html, forbidden: [:], oob: true)
-        if let previous, previous != last { appendCell(previous, to: &html, forbidden: [:], oob: true) }
-        appendStatusAndMoves(to: &html, oob: true)
-        return html.string
+        appendCell(last.point, to: &html, forbidden: [:], oob: true)
+        if let previous, previous != last.point { appendCell(previous, to: &html, forbidden: [:], oob: true) }
+        appendStatus(to: &html, oob: true)
+        let answer = html.string
+        html.append("<ol hx-swap-oob=\"beforeend:#move-list\">")
+        appendMoveItem(last, to: &html)
+        html.append("</ol>")
+        return (html.string, answer)
     }
 
     /// About 90 bytes a point, plus the status and the move list.
@@ -67,7 +78,12 @@ struct BoardView {
         }
         html.append("</div></div>")
         if closingForm { html.append("</form>") }
-        appendStatusAndMoves(to: &html, oob: oob)
+        appendStatus(to: &html, oob: oob)
+        html.append("<ol id=\"move-list\" class=\"move-list\"")
+        appendSwap(oob, to: &html)
+        html.append(">")
+        for move in game.moves { appendMoveItem(move, to: &html) }
+        html.append("</ol>")
     }
 
     private var forbiddenPoints: [Point: ForbiddenReason] {
@@ -143,7 +159,7 @@ struct BoardView {
         html.append(escaped: point.notation(boardSize: game.board.size) ?? "")
     }
 
-    private func appendStatusAndMoves(to html: inout HTMLBuffer, oob: Bool) {
+    private func appendStatus(to html: inout HTMLBuffer, oob: Bool) {
         html.append("<p id=\"game-status\" class=\"game-status\"")
         appendSwap(oob, to: &html)
         html.append(">")
@@ -157,15 +173,12 @@ struct BoardView {
         } else {
             html.append("<p id=\"move-announcer\" class=\"visually-hidden\" aria-live=\"polite\" aria-atomic=\"true\"></p>")
         }
-        html.append("<ol id=\"move-list\" class=\"move-list\"")
-        appendSwap(oob, to: &html)
-        html.append(">")
-        for move in game.moves {
-            html.append(move.stone == .black ? "<li class=\"black\">" : "<li class=\"white\">")
-            appendNotation(move.point, to: &html)
-            html.append("</li>")
-        }
-        html.append("</ol>")
+    }
+
+    private func appendMoveItem(_ move: Move, to html: inout HTMLBuffer) {
+        html.append(move.stone == .black ? "<li class=\"black\">" : "<li class=\"white\">")
+        appendNotation(move.point, to: &html)
+        html.append("</li>")
     }
 
     /// What a screen reader says when a move arrives: the move, then the new state.
