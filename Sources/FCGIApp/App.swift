@@ -18,6 +18,8 @@ public struct App: Sendable {
     let school: SchoolCatalog
     /// Long-polls of the API waiting at once in this process (see `LongPollGate`).
     let longPolls = LongPollGate(limit: 32)
+    /// Games replayed through the rules in this process (see `ReplayCache`).
+    let replays = ReplayCache(capacity: 1024)
 
     public init(config: Config, store: Store? = nil) throws {
         self.config = config

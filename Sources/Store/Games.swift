@@ -59,8 +59,9 @@ public extension Store {
     }
 
     /// The moves of a game in order.
-    static func moves(_ db: Database, gameID: Int64) throws -> [StoredMove] {
-        try records(db, "SELECT number, row, col FROM moves WHERE game_id = ? ORDER BY number", [gameID]) {
+    /// The moves of a game numbered above `number` (all of them by default), in order.
+    static func moves(_ db: Database, gameID: Int64, after number: Int = 0) throws -> [StoredMove] {
+        try records(db, "SELECT number, row, col FROM moves WHERE game_id = ? AND number > ? ORDER BY number", [gameID, number]) {
             StoredMove(number: $0[0], row: $0[1], col: $0[2])
         }
     }

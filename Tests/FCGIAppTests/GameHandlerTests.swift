@@ -105,6 +105,29 @@ import Testing
         #expect(record?.status == "finished" && record?.result == "black:five" && record?.moveCount == 9)
     }
 
+    @Test func eachWorkerReplaysTheMovesTheOtherMadeMeanwhile() throws {
+        let (first, black, white, _) = try setUp()
+        let second = try first.worker()
+        // Each worker keeps the game as it last replayed it; the other worker's moves come after that.
+        #expect(move(first, black, "7,7", number: 1).status == .ok)
+        #expect(move(second, white, "7,8", number: 2).status == .ok)
+        #expect(move(first, black, "6,6", number: 3).status == .ok)
+        #expect(move(second, white, "6,7", number: 4).status == .ok)
+        #expect(move(first, white, "0,0", number: 4).status == .conflict, "the first worker knows move 4 was made")
+        #expect(move(first, black, "7,7", number: 5).status == .unprocessableContent, "and where its stones are")
+        for worker in [first, second] {
+            let page = worker.get("/games/1/", headers: ["Cookie": black]).text
+            for (id, colour) in [("p-7-7", "black"), ("p-7-8", "white"), ("p-6-6", "black"), ("p-6-7", "white last")] {
+                #expect(page.contains(#"<span id="\#(id)" class="cell \#(colour)""#), "\(id)")
+            }
+            #expect(page.contains("Black (Player 1) to play · move 5"))
+        }
+        #expect(second.post("/games/1/resign/", headers: ["Cookie": black, "HX-Request": "true"]).status == .ok)
+        #expect(first.get("/games/1/", headers: ["Cookie": white]).text.contains("Black (Player 1) resigned; White (Player 2) wins."),
+                "a resignation is read from the game, not from the replayed moves")
+        #expect(move(first, black, "0,0", number: 5).status == .conflict)
+    }
+
     @Test func resigningEndsTheGameForBothPages() throws {
         let (t, black, white, spectator) = try setUp()
         #expect(t.post("/games/1/resign/", headers: ["Cookie": spectator, "HX-Request": "true"]).status == .forbidden)

@@ -25,6 +25,14 @@ struct TestApp {
         app = try App(config: Config.resolve(sources))
     }
 
+    private init(app: App, dataDir: String) {
+        self.app = app
+        self.dataDir = dataDir
+    }
+
+    /// Another app on the same database file, as a second worker process is (its own caches).
+    func worker() throws -> TestApp { TestApp(app: try App(config: app.config), dataDir: dataDir) }
+
     /// FastCGI params as nginx sends them for a request to http://localhost.
     func params(_ method: String, _ uri: String, headers: [String: String], bodyLength: Int, contentType: String?) -> [String: String] {
         var params = [

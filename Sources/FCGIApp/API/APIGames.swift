@@ -49,7 +49,7 @@ extension App {
     private func loadGame(_ id: Int64) throws -> (GameRecord, Game) {
         try store.pool.read { db in
             guard let record = try Store.game(db, id: id) else { throw APIError(.notFound, "There is no game \(id).") }
-            return (record, try Self.rebuild(record, Store.moves(db, gameID: id)))
+            return (record, try replays.game(db, record))
         }
     }
 

@@ -15,7 +15,7 @@ extension App {
         }
         let (record, game, present, latest) = try store.pool.read { db in
             guard let record = try Store.game(db, id: id) else { throw HTTPError(.notFound, "There is no game \(id).") }
-            return (record, try Self.rebuild(record, Store.moves(db, gameID: id)),
+            return (record, try replays.game(db, record),
                     try Store.presentUsers(db, topic: Self.gameTopic(id)), try Outbox.latestID(db))
         }
         let role = user.id == record.blackID ? "black" : user.id == record.whiteID ? "white" : "spectator"
@@ -112,21 +112,7 @@ extension App {
 
     private func loadForChange(_ db: Database, id: Int64) throws -> (GameRecord, Game) {
         guard let record = try Store.game(db, id: id) else { throw HTTPError(.notFound, "There is no game \(id).") }
-        return (record, try Self.rebuild(record, Store.moves(db, gameID: id)))
-    }
-
-    static func rebuild(_ record: GameRecord, _ moves: [StoredMove]) throws -> Game {
-        do throws(DomainError) {
-            let ruleset = try Ruleset(parsing: record.ruleset)
-            var game = try Game(replaying: moves.map { Point(row: $0.row, col: $0.col) }, size: record.boardSize, ruleset: ruleset)
-            if let result = record.result, result.hasSuffix(":resign"), !game.status.isOver {
-                try game.resign(result.hasPrefix("black") ? .white : .black)
-            }
-            return game
-        } catch {
-            // Stored games are only ever written through the same rules; a mismatch is a bug, not bad input.
-            throw StoredGameCorrupt(id: record.id, reason: error.message)
-        }
+        return (record, try replays.game(db, record))
     }
 
     struct StoredGameCorrupt: Error { let id: Int64; let reason: String }

@@ -1,0 +1,52 @@
+import Domain
+import Foundation
+import GRDB
+import Store
+
+/// Games as replayed through the rules, by id, so that loading a game replays only the moves made
+/// since this process last loaded it: a 200-move game otherwise re-checks 200 moves on every move and
+/// every page view. Moves are only ever appended and game ids are never reused (AUTOINCREMENT), so
+/// the first k moves of a game never change and a replay of them stays right. Only games read from
+/// committed rows are kept (never one whose new move is not yet committed).
+final class ReplayCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var games: [Int64: Game] = [:]
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Game `record` with all its stored moves, resignation applied, from `db`.
+    func game(_ db: Database, _ record: GameRecord) throws -> Game {
+        let known = lock.withLock { games[record.id] }.flatMap { game in
+            game.ruleset.rawValue == record.ruleset && game.size == record.boardSize && game.moves.count <= record.moveCount ? game : nil
+        }
+        let newer = known?.moves.count == record.moveCount ? [] : try Store.moves(db, gameID: record.id, after: known?.moves.count ?? 0)
+        do throws(DomainError) {
+            var game: Game
+            if let known { game = known } else { game = try Game(size: record.boardSize, ruleset: Ruleset(parsing: record.ruleset)) }
+            for move in newer {
+                do throws(DomainError) {
+                    try game.play(Point(row: move.row, col: move.col))
+                } catch {
+                    throw DomainError("Move \(move.number) cannot be replayed: \(error.message)")
+                }
+            }
+            if !newer.isEmpty || known == nil { remember(game, id: record.id) }
+            if let result = record.result, result.hasSuffix(":resign"), !game.status.isOver {
+                try game.resign(result.hasPrefix("black") ? .white : .black)
+            }
+            return game
+        } catch {
+            // Stored games are only ever written through the same rules; a mismatch is a bug, not bad input.
+            throw App.StoredGameCorrupt(id: record.id, reason: error.message)
+        }
+    }
+
+    private func remember(_ game: Game, id: Int64) {
+        lock.withLock {
+            // Full: forget everything rather than track ages; a replay is cheap enough to redo now and then.
+            if games.count >= capacity, games[id] == nil { games.removeAll(keepingCapacity: true) }
+            games[id] = game
+        }
+    }
+}
