@@ -1,3 +1,4 @@
+import Domain
 import Testing
 @testable import FCGIApp
 
@@ -20,6 +21,18 @@ import Testing
             var buffer = HTMLBuffer()
             buffer.append(number)
             #expect(buffer.string == String(number))
+        }
+    }
+
+    @Test func everyPointIsNamedAsTheRulesNameIt() {
+        for size in Board.supportedSizes {
+            for row in 0..<size {
+                for col in 0..<size {
+                    var buffer = HTMLBuffer()
+                    BoardView.appendNotation(Point(row: row, col: col), boardSize: size, to: &buffer)
+                    #expect(buffer.string == Point(row: row, col: col).notation(boardSize: size), "\(row),\(col) on \(size)")
+                }
+            }
         }
     }
 

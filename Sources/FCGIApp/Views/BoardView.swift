@@ -156,7 +156,14 @@ struct BoardView {
 
     /// "h8": the column letter and the row counted from the bottom, as `Point.notation` spells it.
     private func appendNotation(_ point: Point, to html: inout HTMLBuffer) {
-        html.append(escaped: point.notation(boardSize: game.board.size) ?? "")
+        Self.appendNotation(point, boardSize: game.board.size, to: &html)
+    }
+
+    /// `Point.notation` ("h8": the column's letter, a to s without a gap, and the row counted from the
+    /// bottom) written straight into the buffer: a String per cell was a tenth of the board's render.
+    static func appendNotation(_ point: Point, boardSize: Int, to html: inout HTMLBuffer) {
+        html.append(ascii: UInt8(ascii: "a") + UInt8(truncatingIfNeeded: point.col))
+        html.append(boardSize - point.row)
     }
 
     private func appendStatus(to html: inout HTMLBuffer, oob: Bool) {

@@ -9,6 +9,9 @@ struct HTMLBuffer {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// One ASCII character that needs no escaping.
+    mutating func append(ascii byte: UInt8) { bytes.append(byte) }
+
     /// Markup that is already HTML (a rendered fragment); never user text.
     mutating func append(html: String) { bytes.append(contentsOf: html.utf8) }
 
