@@ -14,13 +14,17 @@ public struct Notification: Sendable, Equatable {
     /// Milliseconds since 1970.
     public let createdAt: Int64
 
+    /// The columns `init(row:)` reads, in its order.
+    static let columns = "id, topic, html, user_id, connection_id, created_at"
+
+    /// A row of `SELECT \(columns)`, read by position from the live statement (the bridge reads every one).
     init(row: Row) {
-        id = row["id"]
-        topic = row["topic"]
-        html = row["html"]
-        userID = row["user_id"]
-        connectionID = row["connection_id"]
-        createdAt = row["created_at"]
+        id = row[0]
+        topic = row[1]
+        html = row[2]
+        userID = row[3]
+        connectionID = row[4]
+        createdAt = row[5]
     }
 }
 }
@@ -74,8 +78,8 @@ public extension Store {
     /// Notifications after `cursor`, oldest first, at most `limit`.
     func notifications(after cursor: Int64, limit: Int = 1000) throws -> [Outbox.Notification] {
         try pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM notifications WHERE id > ? ORDER BY id LIMIT ?"), arguments: [cursor, limit])
-                .map(Outbox.Notification.init)
+            try Self.records(db, "SELECT \(Outbox.Notification.columns) FROM notifications WHERE id > ? ORDER BY id LIMIT ?",
+                             [cursor, limit], Outbox.Notification.init)
         }
     }
 
@@ -95,13 +99,13 @@ public extension Store {
             var arguments: [(any DatabaseValueConvertible)?] = [cursor, upTo]
             arguments += topics
             arguments += [userID, limit + 1]
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM notifications WHERE id > ? AND id <= ? AND topic IN (\(placeholders))
+            let missed = try Self.records(db, """
+                SELECT \(Outbox.Notification.columns) FROM notifications WHERE id > ? AND id <= ? AND topic IN (\(placeholders))
                 AND connection_id IS NULL AND (user_id IS NULL OR user_id = ?) ORDER BY id LIMIT ?
-                """, arguments: StatementArguments(arguments))
+                """, StatementArguments(arguments), Outbox.Notification.init)
             // More than a replay can carry is treated like a gap: reloading is cheaper than a flood.
-            if rows.count > limit { return .gap }
-            return .notifications(rows.map(Outbox.Notification.init))
+            if missed.count > limit { return .gap }
+            return .notifications(missed)
         }
     }
 

@@ -46,11 +46,17 @@ public struct Response: Sendable {
 
     /// The CGI/FastCGI form: a `Status:` line, headers, blank line, body.
     public func cgiBytes(includeBody: Bool = true) -> [UInt8] {
+        Array(cgiHead().utf8) + (includeBody ? body : [])
+    }
+
+    /// The CGI/FastCGI head: the `Status:` line, the headers and the blank line (a worker writes the
+    /// body after it as it is, without copying the two together).
+    public func cgiHead() -> String {
         var head = "Status: \(status.rawValue) \(status.reasonPhrase)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if header("Content-Length") == nil { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        return Array(head.utf8) + (includeBody ? body : [])
+        return head
     }
 
     /// The raw HTTP/1.1 form printed by `gomoku-fcgi request`.

@@ -134,12 +134,14 @@ public final class FastCGIWorker: @unchecked Sendable {
         case .success(let body): response = app.respond(params: params, body: body)
         case .failure(let error): response = app.respond(params: params, rejecting: error)
         }
-        let bytes = response.cgiBytes()
-        bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
-                _ = FCGX_PutStr(pointer, Int32(buffer.count), request.out)
-            }
-        }
+        var head = response.cgiHead()
+        head.withUTF8 { Self.put($0, to: request.out) }
+        response.body.withUnsafeBufferPointer { Self.put($0, to: request.out) }
+    }
+
+    private static func put(_ bytes: UnsafeBufferPointer<UInt8>, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { _ = FCGX_PutStr($0, Int32(bytes.count), stream) }
     }
 
     private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, declaredLength: String?) -> Result<[UInt8], HTTPError> {
