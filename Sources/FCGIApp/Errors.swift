@@ -44,7 +44,6 @@ extension App {
                 response = Response.html(try views.render("partials/error", values), status: httpError.status)
                     .retarget("#messages").reswap(.innerHTML)
             } else {
-                values["asset_version"] = views.assetVersion
                 response = Response.html(try views.render("pages/error", values), status: httpError.status)
             }
         } catch {

@@ -121,7 +121,6 @@ extension App {
     func publishChallenges(_ db: Database, to user: User, toast: String?, navigate: String? = nil) throws {
         var values = try challengeValues(db, for: user)
         values["oob"] = true
-        values["routes"] = views.routePaths
         let lists = try views.render("partials/challenge_lists", values)
         try Outbox.publish(db, topic: Self.challengesTopic(user.id), html: lists, toUser: user.id)
         try Outbox.publish(db, topic: Self.dashboardTopic(user.id), html: lists, toUser: user.id)

@@ -135,7 +135,6 @@ extension App {
         try Outbox.publishView(db, topic: Self.friendsTopic(user.id), toUser: user.id) {
             var values = friendsValues(try Store.friendships(db, of: user.id), viewer: user)
             values["oob"] = true
-            values["routes"] = views.routePaths
             return try views.render("partials/friend_lists", values)
         }
         try Outbox.publishView(db, topic: Self.dashboardTopic(user.id), toUser: user.id) {

@@ -90,7 +90,7 @@ extension App {
     /// Tells open games lists that a game started; their rows are filtered, so they offer to refresh.
     func publishGameStarted(_ db: Database, id: Int64) throws {
         guard let record = try Store.game(db, id: id) else { return }
-        let values: [String: Any] = ["oob": true, "routes": views.routePaths,
+        let values: [String: Any] = ["oob": true,
                                      "message": "New game: \(record.blackName) vs \(record.whiteName)."]
         try Outbox.publish(db, topic: Self.gamesTopic, html: views.render("partials/games_news", values))
     }

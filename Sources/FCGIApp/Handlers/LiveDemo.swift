@@ -35,7 +35,7 @@ extension App {
         }
         if context.bridge != nil || context.request.htmx.isHTMX {
             // The sender's form is cleared; the message itself reaches every page, the sender's too, by push.
-            return .html(try views.render("partials/live_form", ["oob": context.bridge != nil, "routes": views.routePaths, "csrf_token": context.csrfToken]))
+            return .html(try views.render("partials/live_form", ["oob": context.bridge != nil, "csrf_token": context.csrfToken]))
         }
         return .redirect(to: Route.liveDemo.path, for: context.request)
     }

@@ -7,19 +7,14 @@ import Mustache
 /// every page needs.
 public struct Views: Sendable {
     private let templates: TemplateStore
-    private let staticDir: String
 
     public init(templatesDir: String, staticDir: String) throws {
         guard FileManager.default.fileExists(atPath: templatesDir) else { throw ConfigError("cannot read templates in \(templatesDir)") }
-        templates = TemplateStore(directory: templatesDir.hasSuffix("/") ? templatesDir : templatesDir + "/")
-        self.staticDir = staticDir
+        templates = TemplateStore(directory: templatesDir.hasSuffix("/") ? templatesDir : templatesDir + "/", staticDir: staticDir)
     }
 
     /// Parses every template now (a long-running worker pays this once, before its first request).
     public func preload() throws { try templates.loadAll() }
-
-    /// Changes whenever a stylesheet or script changes, so long-cached assets are refetched.
-    var assetVersion: String { templates.assetVersion(staticDir: staticDir) }
 
     /// Renders a template; a missing template is a programming error reported as a 500.
     func render(_ name: String, _ context: [String: Any]) throws -> String {
@@ -38,10 +33,12 @@ final class TemplateStore: @unchecked Sendable {
     private let lock = NSLock()
     private var library = MustacheLibrary()
     private var loaded: Set<String> = []
+    private let staticDir: String
     private var fingerprint: String?
 
-    init(directory: String) {
+    init(directory: String, staticDir: String) {
         self.directory = directory
+        self.staticDir = staticDir
         HTMLBytesContentType.register
     }
 
@@ -64,7 +61,9 @@ final class TemplateStore: @unchecked Sendable {
         let path = directory + name + ".mustache"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         do {
-            library.register(try MustacheTemplate(string: HTMLBytesContentType.pragma + text), named: name)
+            library.register(try MustacheTemplate(string: HTMLBytesContentType.pragma + inliningConstants(text, of: name)), named: name)
+        } catch let error as ConfigError {
+            throw error
         } catch {
             throw ConfigError("template \(name).mustache does not parse: \(error)")
         }
@@ -86,21 +85,46 @@ final class TemplateStore: @unchecked Sendable {
         return names
     }
 
-    func assetVersion(staticDir: String) -> String {
-        lock.withLock {
-            if let fingerprint { return fingerprint }
-            var combined: [UInt8] = []
-            for sub in ["css", "js"] {
-                let dir = staticDir + "/" + sub
-                let files = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? []
-                for file in files {
-                    if let data = FileManager.default.contents(atPath: dir + "/" + file) { combined += Array(data) }
+    /// `{{routes.NAME}}` and `{{asset_version}}` — values fixed for the life of the process — written into
+    /// the template's text when it is parsed, instead of looked up on every render (a dotted name is a
+    /// split and a search of every enclosing context: 45 of them across the templates, a dozen a page).
+    /// An unknown route is an error when the template is parsed. Called with the lock held.
+    private func inliningConstants(_ text: String, of name: String) throws -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            let tag = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            result += rest[..<open.lowerBound]
+            if tag == "asset_version" {
+                result += assetVersion().htmlEscaped
+            } else if tag.hasPrefix("routes.") {
+                guard let path = Views.routePaths[String(tag.dropFirst(7))] else {
+                    throw ConfigError("template \(name).mustache names a route that does not exist: {{\(tag)}}")
                 }
+                result += path.htmlEscaped
+            } else {
+                result += rest[open.lowerBound..<close.upperBound]
             }
-            let value = Base64URL.encode(Digest.sha256(String(decoding: combined, as: UTF8.self)).prefix(6))
-            fingerprint = value
-            return value
+            rest = rest[close.upperBound...]
         }
+        return result + rest
+    }
+
+    /// Changes whenever a stylesheet or script changes, so long-cached assets are refetched. Called
+    /// with the lock held.
+    private func assetVersion() -> String {
+        if let fingerprint { return fingerprint }
+        var combined: [UInt8] = []
+        for sub in ["css", "js"] {
+            let dir = staticDir + "/" + sub
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? []
+            for file in files {
+                if let data = FileManager.default.contents(atPath: dir + "/" + file) { combined += Array(data) }
+            }
+        }
+        let value = Base64URL.encode(Digest.sha256(String(decoding: combined, as: UTF8.self)).prefix(6))
+        fingerprint = value
+        return value
     }
 }
 
@@ -121,8 +145,6 @@ extension Views {
         var values: [String: Any] = [
             "title": title,
             "csrf_token": context.csrfToken,
-            "asset_version": assetVersion,
-            "routes": routePaths,
         ]
         if let user = context.user {
             values["user"] = ["username": user.username, "display_name": user.displayName]
@@ -131,11 +153,9 @@ extension Views {
         return values
     }
 
-    /// `{{routes.login}}` and friends, so templates never spell a URL themselves.
-    var routePaths: [String: String] { Self.routePaths }
-
-    /// Built once: every page and several pushes read it.
-    private static let routePaths: [String: String] = [
+    /// `{{routes.login}}` and friends, so templates never spell a URL themselves (written into the
+    /// templates when they are parsed).
+    static let routePaths: [String: String] = [
         "home": Route.home.path, "login": Route.login.path, "logout": Route.logout.path,
         "register": Route.register.path, "validate_registration": Route.validateRegistration.path,
         "live_demo": Route.liveDemo.path, "live_demo_messages": Route.liveDemoMessages.path, "games": Route.games.path, "dashboard": Route.dashboard.path,
