@@ -484,6 +484,12 @@ def board_in(driver) -> dict:
     return driver.execute_script(BOARD_STATE_JS)
 
 
+def open_game_live(driver, site: GameSite, username: str, game_id: int) -> None:
+    """`open_game`, then waits until the page's socket is subscribed (its user is under Here now)."""
+    open_game(driver, site, site.member(username), game_id)
+    browser_wait(driver, lambda d: f"@{username}" in board_in(d)["presence"], f"{username}'s socket subscribed")
+
+
 # Known and harmless, so not failures here (see the report of this file's author):
 # - /healthz, opened to set the cookies, has no icon link, so Chromium asks for /favicon.ico (404);
 # - when the pushed frame reaches the mover's page before the answer to its own POST, the push replaces the
@@ -554,8 +560,7 @@ def test_a_game_page_offline_while_moves_are_made_gets_each_of_them_once_on_reco
     game_id = 10
     black, white = site.games[game_id]
     driver = chrome()
-    open_game(driver, site, site.member(white), game_id)
-    browser_wait(driver, lambda d: f"@{white}" in board_in(d)["presence"], "white's socket open")
+    open_game_live(driver, site, white, game_id)
     driver.execute_script("document.body.dataset.e2eDocument = 'original';")
     assert site.move(black, game_id, 7, 7, 1).status_code == 200
     browser_wait(driver, lambda d: board_in(d)["moves"] == ["black h8"], "the first move, live")
@@ -616,8 +621,7 @@ def test_the_board_is_played_by_keyboard_and_moves_are_announced(site, chrome):
     game_id = 8
     black, white = site.games[game_id]
     driver = chrome()
-    open_game(driver, site, site.member(black), game_id)
-    browser_wait(driver, lambda d: f"@{black}" in board_in(d)["presence"], "the page's socket open")
+    open_game_live(driver, site, black, game_id)
     # One cell in the tab order (the centre on an empty board); arrows move, Enter plays.
     driver.execute_script("document.querySelector('#board .cell[tabindex=\"0\"]').focus();")
     state = driver.execute_script(FOCUS_JS)
@@ -655,8 +659,7 @@ def test_a_stone_shows_at_once_while_the_move_is_in_flight_and_goes_when_refused
     game_id = 9
     black, white = site.games[game_id]
     driver = chrome()
-    open_game(driver, site, site.member(black), game_id)
-    browser_wait(driver, lambda d: f"@{black}" in board_in(d)["presence"], "the page's socket open")
+    open_game_live(driver, site, black, game_id)
     # Hold move requests in the browser (DevTools' request interception), so the in-flight state can be seen.
     def hold_moves():
         driver.execute_cdp_cmd("Fetch.enable", {"patterns": [{"urlPattern": "*/move/", "requestStage": "Request"}]})
