@@ -23,6 +23,14 @@ import Testing
                 "a value passed under the same name no longer matters")
     }
 
+    @Test func partialsAndParentsAreFoundFromTheText() {
+        let text = "{{<layout}}{{$content}}{{> partials/a }}{{{html}}}{{#s}}{{>partials/b}}{{/s}}{{!> not}}{{ x }}{{/content}}{{/layout}}{{"
+        #expect(TemplateStore.references(in: text) == ["layout", "partials/a", "partials/b"])
+        var tags: [String] = []
+        TemplateStore.forEachTag(in: Array("a{{ b }}c{{{d}}}e{{f".utf8)) { range, tag in tags.append("\(range):\(tag)") }
+        #expect(tags == ["1..<8:b", "9..<15:{d"], "a triple tag's third brace stays text; an unclosed tag is text")
+    }
+
     @Test func anUnknownRouteIsAnErrorWhenTheTemplateIsParsed() throws {
         let views = try views(["pages/b": "<a href=\"{{routes.nowhere}}\">?</a>"])
         #expect(throws: ConfigError.self) { try views.render("pages/b", [:]) }
