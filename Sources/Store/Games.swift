@@ -58,7 +58,6 @@ public extension Store {
         try record(db, gameSelect + " WHERE games.id = ?", [id], GameRecord.init)
     }
 
-    /// The moves of a game in order.
     /// The moves of a game numbered above `number` (all of them by default), in order.
     static func moves(_ db: Database, gameID: Int64, after number: Int = 0) throws -> [StoredMove] {
         try records(db, "SELECT number, row, col FROM moves WHERE game_id = ? AND number > ? ORDER BY number", [gameID, number]) {

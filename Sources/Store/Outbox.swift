@@ -48,9 +48,7 @@ public enum Outbox {
     /// page shows (a move pushes both players' dashboards and the games list, mostly to nobody).
     public static func publishView(_ db: Database, topic: String, toUser userID: Int64? = nil,
                                    render: () throws -> String) throws {
-        let listened = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ?)"),
-                                         arguments: [topic]) ?? false
-        try publish(db, topic: topic, html: listened ? render() : liveReload(), toUser: userID)
+        try publish(db, topic: topic, html: Store.isListened(db, topic: topic) ? render() : liveReload(), toUser: userID)
     }
 
     /// The element that makes a page reload its live regions (static/js/live.js); `gap` says which

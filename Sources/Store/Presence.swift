@@ -36,6 +36,11 @@ public extension Store {
         return try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ? AND user_id = ?)"), arguments: [topic, userID]) ?? false
     }
 
+    /// Whether any page's socket (signed in or not) is subscribed to `topic` now.
+    static func isListened(_ db: Database, topic: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM presence WHERE topic = ?)"), arguments: [topic]) ?? false
+    }
+
     /// The signed-in users present on `topic`, by display name.
     static func presentUsers(_ db: Database, topic: String) throws -> [User] {
         try records(db, """

@@ -12,7 +12,7 @@ extension App {
         let (values, latest) = try store.pool.read { db -> ([String: Any], Int64) in
             var values = try dashboardGamesValues(db, for: user.id)
             values.merge(try challengeValues(db, for: user)) { $1 }
-            values.merge(try dashboardFriendsValues(db, for: user)) { $1 }
+            values.merge(try dashboardFriendsValues(db, for: user.id)) { $1 }
             return (values, try Outbox.latestID(db))
         }
         return try page("pages/dashboard", context, title: "Dashboard", values: values,
@@ -33,8 +33,8 @@ extension App {
                 "has_your_turn": !yourTurn.isEmpty, "has_waiting": !waiting.isEmpty]
     }
 
-    func dashboardFriendsValues(_ db: Database, for user: User) throws -> [String: Any] {
-        let friends = try Store.friendships(db, of: user.id).filter { $0.status == "accepted" }
+    func dashboardFriendsValues(_ db: Database, for userID: Int64) throws -> [String: Any] {
+        let friends = try Store.friendships(db, of: userID).filter { $0.status == "accepted" }
         let entries = try friends.map { friendship -> [String: Any] in
             ["display_name": friendship.other.displayName, "username": friendship.other.username,
              "online": try Store.isOnline(db, userID: friendship.other.id)]
@@ -57,9 +57,8 @@ extension App {
     func publishDashboardFriends(_ db: Database, around userID: Int64) throws {
         let friendIDs = try Store.friendships(db, of: userID).filter { $0.status == "accepted" }.map(\.other.id)
         for id in friendIDs + [userID] {
-            guard let user = try Store.userByID(db, id) else { continue }
             try Outbox.publishView(db, topic: Self.dashboardTopic(id), toUser: id) {
-                var values = try dashboardFriendsValues(db, for: user)
+                var values = try dashboardFriendsValues(db, for: id)
                 values["oob"] = true
                 return try views.render("partials/dashboard_friends", values)
             }

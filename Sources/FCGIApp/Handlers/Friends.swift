@@ -138,7 +138,7 @@ extension App {
             return try views.render("partials/friend_lists", values)
         }
         try Outbox.publishView(db, topic: Self.dashboardTopic(user.id), toUser: user.id) {
-            var dashboard = try dashboardFriendsValues(db, for: user)
+            var dashboard = try dashboardFriendsValues(db, for: user.id)
             dashboard["oob"] = true
             return try views.render("partials/dashboard_friends", dashboard)
         }

@@ -17,8 +17,9 @@ final class ReplayCache: @unchecked Sendable {
 
     /// Game `record` with all its stored moves, resignation applied, from `db`.
     func game(_ db: Database, _ record: GameRecord) throws -> Game {
+        let ruleset = try? Ruleset(parsing: record.ruleset)
         let known = lock.withLock { games[record.id] }.flatMap { game in
-            game.ruleset.rawValue == record.ruleset && game.size == record.boardSize && game.moves.count <= record.moveCount ? game : nil
+            game.ruleset == ruleset && game.size == record.boardSize && game.moves.count <= record.moveCount ? game : nil
         }
         let newer = known?.moves.count == record.moveCount ? [] : try Store.moves(db, gameID: record.id, after: known?.moves.count ?? 0)
         do throws(DomainError) {
