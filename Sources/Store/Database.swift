@@ -7,8 +7,19 @@ public struct Store: Sendable {
     /// The database file.
     public let path: String
 
+    /// Who copies the write-ahead log back into the database file (a checkpoint).
+    public enum Checkpoints: Sendable {
+        /// SQLite's default: the commit that takes the log past 1,000 pages does it, inside its request.
+        case onCommit
+        /// A `WALCheckpointer` in another process does it; a commit does it only as a backstop, when the
+        /// log has grown past `backstopPages` because that process is gone or far behind.
+        case inBackground
+    }
+    /// 40 MB of log: far more than a checkpointer running every fraction of a second lets build up.
+    public static let backstopPages = 10_000
+
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String, migrate: Bool = true) throws {
+    public init(path: String, migrate: Bool = true, checkpoints: Checkpoints = .onCommit) throws {
         var config = Configuration()
         // Several worker processes and the bridge share the file. SQLite's own busy timeout sleeps in
         // steps of up to 100 ms, which under load becomes the latency; retry every 50–500 µs instead,
@@ -19,6 +30,7 @@ public struct Store: Sendable {
         }
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
+            if checkpoints == .inBackground { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopPages)") }
         }
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent

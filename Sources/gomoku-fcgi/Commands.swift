@@ -64,8 +64,8 @@ struct Serve: ParsableCommand {
         let sources = try Bootstrap.sources(flags: flagValues, configFile: flags.config)
         let config = try Config.resolve(sources)
         LogfmtHandler.bootstrapOnce(level: config.logLevel)
-        // Apply migrations once here, so workers start on a ready schema.
-        _ = try Store(path: config.databasePath)
+        // Apply migrations once here, so workers start on a ready schema; the master then checkpoints it.
+        let store = try Store(path: config.databasePath)
 
         let listenFD: Int32
         var socketPath: String?
@@ -93,7 +93,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("workers and threads must be at least 1, max-requests at least 0")
         }
         let configFile = flags.config
-        let master = Master(listenFD: listenFD, socketPath: socketPath, options: options) {
+        let master = Master(listenFD: listenFD, socketPath: socketPath, options: options, store: store) {
             // Workers get the resolved settings as GOMOKU_* variables; a reload re-reads the config file.
             let fresh = try Config.Sources.gather(flags: flagValues, configFile: configFile)
             _ = try Config.resolve(fresh)
@@ -120,7 +120,10 @@ struct Worker: ParsableCommand {
             if getppid() != parentPID { throw ExitCode(1) }
         }
         guard ListeningSocket.isListening(fd: 0) else { throw ValidationError("fd 0 is not a listening socket") }
-        let app = try Bootstrap.app(flags: [:])
+        // Started by `serve` (a parent pid): the master checkpoints the WAL for us.
+        let config = try Bootstrap.config(flags: [:])
+        let store = try Store(path: config.databasePath, checkpoints: parentPID == nil ? .onCommit : .inBackground)
+        let app = try App(config: config, store: store)
         throw ExitCode(FastCGIWorker(app: app, listenFD: 0, threads: threads, maxRequests: maxRequests).run())
     }
 }

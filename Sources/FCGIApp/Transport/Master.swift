@@ -1,10 +1,12 @@
 import Platform
 import Foundation
 import Logging
+import Store
 
 /// The PHP-FPM-style master: owns the listening socket, keeps `workers` worker processes on it,
 /// replaces any that die, reloads on SIGHUP (a new generation starts, the old one finishes its
-/// requests and exits) and on SIGTERM/SIGINT stops accepting, lets workers drain and exits.
+/// requests and exits) and on SIGTERM/SIGINT stops accepting, lets workers drain and exits. It also
+/// checkpoints the database's WAL in the background (`WALCheckpointer`), which its workers leave to it.
 public final class Master {
     public struct Options: Sendable {
         public var workers: Int
@@ -26,6 +28,7 @@ public final class Master {
     private var options: Options
     /// Produces the environment for a new generation of workers (re-reading the config file on reload).
     private let environment: () throws -> [String: String]
+    private let store: Store
     private var workerEnvironment: [String: String] = [:]
     private var workers: [pid_t: Worker] = [:]
     private var generation = 0
@@ -33,8 +36,10 @@ public final class Master {
     private var quickDeaths = 0
     private let logger = Logger(label: "gomoku.master")
 
-    public init(listenFD: Int32, socketPath: String?, options: Options, environment: @escaping () throws -> [String: String]) {
+    public init(listenFD: Int32, socketPath: String?, options: Options, store: Store,
+                environment: @escaping () throws -> [String: String]) {
         self.listenFD = listenFD
+        self.store = store
         self.socketPath = socketPath
         self.options = options
         self.environment = environment
@@ -47,6 +52,10 @@ public final class Master {
         sigprocmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
         workerEnvironment = try environment()
+        let logger = logger
+        WALCheckpointer(store: store) { error in
+            logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
+        }.start()
         for _ in 0..<options.workers { spawn() }
         logger.notice("master ready", metadata: ["workers": "\(options.workers)", "threads": "\(options.threads)",
                                                  "listen": "\(socketPath ?? "fd \(listenFD)")"])
