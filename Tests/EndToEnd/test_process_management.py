@@ -1,11 +1,12 @@
 """The `serve` master and its workers: replacement after a crash, reload on SIGHUP under load,
-draining on SIGTERM, recycling after --max-requests, dying with the master."""
+draining on SIGTERM, recycling after --max-requests, dying with the master, the master's WAL checkpoints."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import struct
 import threading
 import time
 import urllib.parse
@@ -199,6 +200,26 @@ def test_max_requests_recycles_workers_without_failing_a_request(start_server):
     assert current != initial and len(server.seen_workers) > 2
     assert "worker died" not in server.log_text()
     healthy(server, 5)
+
+
+def wal_frames(data_dir) -> tuple[int, int]:
+    """(frames in the WAL, frames of them copied into the database file), read from the WAL-index header
+    in the -shm file (sqlite.org/walformat.html: mxFrame at byte 16, nBackfill at byte 96, native order)."""
+    header = (support.db_path(data_dir).parent / "gomoku.sqlite3-shm").read_bytes()[:136]
+    return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]
+
+
+def test_the_master_checkpoints_the_wal_that_commits_leave_behind(start_server, data_dir):
+    # SQLite's own checkpoint would wait for 1,000 pages, inside some request's commit; the master copies
+    # a few pages of log into the database file within its next passes, while the workers stay idle.
+    server = start_server(workers=2, threads=1)
+    create_user(data_dir, "walter")
+    frames, _ = wal_frames(data_dir)
+    assert 0 < frames < 1000
+    wait_until(lambda: wal_frames(data_dir)[1] == wal_frames(data_dir)[0] > 0, 10,
+               message=lambda: f"WAL (frames, backfilled) {wal_frames(data_dir)}")
+    assert "checkpoint failed" not in server.log_text()
+    healthy(server, 3)
 
 
 def test_workers_die_with_a_killed_master_and_a_new_server_takes_over_the_stale_socket(start_server, data_dir):
