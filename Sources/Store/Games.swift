@@ -70,10 +70,15 @@ public extension Store {
         let now = unixNow()
         try db.cachedStatement(sql: "INSERT INTO moves (game_id, number, row, col, created_at) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [gameID, number, row, col, now])
-        try db.cachedStatement(sql: """
-            UPDATE games SET move_count = ?, updated_at = ?, status = CASE WHEN ? IS NULL THEN status ELSE 'finished' END,
-            result = COALESCE(?, result) WHERE id = ?
-            """).execute(arguments: [number, now, result, result, gameID])
+        // Status is assigned only when the game ends: SQLite rewrites the index entries of every column an
+        // UPDATE assigns, even to the same value, and status is in three indexes (two pages of WAL per move).
+        if let result {
+            try db.cachedStatement(sql: "UPDATE games SET move_count = ?, updated_at = ?, status = 'finished', result = ? WHERE id = ?")
+                .execute(arguments: [number, now, result, gameID])
+        } else {
+            try db.cachedStatement(sql: "UPDATE games SET move_count = ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [number, now, gameID])
+        }
     }
 
     /// Ends a game without a move (resignation).

@@ -109,15 +109,23 @@ public extension Store {
 
     /// Deletes notifications older than `age` milliseconds in batches of `batch` rows, one short
     /// transaction each, so writers never wait long. Returns how many were deleted.
+    ///
+    /// Notifications are created in id order, so the old ones are the ids below the first young one; no
+    /// index on `created_at` is kept for this (it cost every publish a page of WAL). Rows a few
+    /// milliseconds out of order, or stamped by a clock that was later set back, wait for a later pass.
     @discardableResult
     func trimNotifications(olderThan age: Int64, batch: Int = 500) throws -> Int {
         let cutoff = unixMillis() - age
+        // Scans only the old rows: the first row, in id order, that is young enough ends the scan.
+        let firstYoung = try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM notifications WHERE created_at >= ? ORDER BY id LIMIT 1", arguments: [cutoff])
+        } ?? Int64.max
         var total = 0
         while true {
             let deleted = try pool.write { db -> Int in
                 guard let last = try Int64.fetchOne(db.cachedStatement(sql: """
-                    SELECT MAX(id) FROM (SELECT id FROM notifications WHERE created_at < ? ORDER BY id LIMIT ?)
-                    """), arguments: [cutoff, batch]) else { return 0 }
+                    SELECT MAX(id) FROM (SELECT id FROM notifications WHERE id < ? ORDER BY id LIMIT ?)
+                    """), arguments: [firstYoung, batch]) else { return 0 }
                 try db.execute(sql: "DELETE FROM notifications WHERE id <= ?", arguments: [last])
                 let count = db.changesCount
                 try db.execute(sql: "UPDATE outbox_state SET value = MAX(value, ?) WHERE key = 'trimmed_through'", arguments: [last])

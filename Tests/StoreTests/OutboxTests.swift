@@ -69,6 +69,19 @@ import Testing
         #expect(next == 6, "AUTOINCREMENT never reuses an id")
     }
 
+    @Test func trimmingStopsAtTheFirstYoungRowAndTakesEverythingWhenAllAreOld() throws {
+        let store = try temporaryStore()
+        try store.publishing { db in for _ in 1...6 { try Outbox.publish(db, topic: "t", html: "x") } }
+        // Row 4 is young; row 5 is old but after it in id order (a clock set back): it waits.
+        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_at = 0 WHERE id IN (1, 2, 3, 5)") }
+        #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
+        #expect(try store.notifications(after: 0).map(\.id) == [4, 5, 6])
+        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_at = 0") }
+        #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
+        #expect(try store.notifications(after: 0).isEmpty)
+        #expect(try store.trimNotifications(olderThan: 60_000) == 0)
+    }
+
     @Test func presenceTracksConnectionsPerTopic() throws {
         let store = try temporaryStore()
         guard case .success(let alice) = try store.createUser(username: "alice", email: "a@x.org", displayName: "Alice", passwordHash: "h") else { return }
