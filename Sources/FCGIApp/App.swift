@@ -78,7 +78,7 @@ public struct App: Sendable {
                             headers: [("Allow", route.methods.map(\.rawValue).joined(separator: ", "))])
         }
         let form = request.method.isUnsafe ? try FormDecoding.body(request.body, contentType: request.header("content-type")) : [:]
-        let existingCSRF = request.cookies[CSRF.cookieName].flatMap { Base64URL.decode($0)?.count == 32 ? $0 : nil }
+        let existingCSRF = CSRF.validCookie(of: request)
         let csrfCookie = existingCSRF ?? Random.token()
         let bridge = try BridgeOrigin.from(request, secret: config.secret)
         var context = RequestContext(
@@ -87,7 +87,9 @@ public struct App: Sendable {
             csrfToken: csrf.token(for: csrfCookie), requestID: requestID)
         // Presence reports carry the bridge's signature instead of a browser's CSRF token.
         let signedByBridge = route == .internalPresence && bridge != nil
-        if request.method.isUnsafe, !signedByBridge { try csrf.check(request, form: form) }
+        if request.method.isUnsafe, !signedByBridge {
+            try csrf.check(request, form: form, expected: existingCSRF == nil ? nil : context.csrfToken)
+        }
         var response = try dispatch(route, &context)
         if context.csrfCookieIsNew, !context.cookies.contains(where: { $0.name == CSRF.cookieName }) {
             context.cookies.append(SetCookie(name: CSRF.cookieName, value: context.csrfCookie, maxAge: 365 * 86_400, secure: request.isHTTPS))

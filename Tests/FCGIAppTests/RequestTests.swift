@@ -27,6 +27,21 @@ import Testing
         #expect(cookies == ["a": "1", "b": "quoted", "c": "x=y", "d": "", "\"": "\""])
     }
 
+    @Test func aPathKeepsItsPlusAndDecodesItsEscapes() throws {
+        let request = try Request(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/a+b/%2B%20c/"], body: [])
+        #expect(request.path == "/a+b/+ c/")
+    }
+
+    @Test func headerPartsAreTrimmedOfSpacesAndTabsOnly() {
+        #expect(Substring(" \t é x\u{00A0} \t").trimmingSpacesAndTabs == "é x\u{00A0}", "a no-break space is not HTTP whitespace")
+        #expect(Substring(" \t ").trimmingSpacesAndTabs.isEmpty && Substring("").trimmingSpacesAndTabs.isEmpty)
+        #expect(Request.parseCookies("name = café ;x=\"é\"") == ["name": "café", "x": "é"])
+        let type = MediaType(" Multipart/Form-Data ;\tBoundary = \"a b\" ; charset=utf-8;junk;=x;y=")
+        #expect(type.essence == "multipart/form-data")
+        #expect(type.parameters == ["boundary": "a b", "charset": "utf-8"])
+        #expect(MediaType("").essence.isEmpty && MediaType("").parameters.isEmpty)
+    }
+
     @Test func refusesWhatCannotBeARequest() {
         #expect(throws: HTTPError(.badRequest, "The request has no method.")) { try Request(params: [:], body: []) }
         #expect(throws: HTTPError(.methodNotAllowed, "The method BREW is not supported.")) {

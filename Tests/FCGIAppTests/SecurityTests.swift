@@ -32,6 +32,8 @@ import Testing
 
 @Suite struct CSRFTests {
     let csrf = CSRF(secret: Array("0123456789abcdef0123456789abcdef".utf8))
+    let cookie = Random.token()
+    let otherCookie = Random.token()
 
     func request(cookie: String?, token: String?, origin: String? = nil, https: Bool = false, referer: String? = nil) throws -> Request {
         var params = ["REQUEST_METHOD": "POST", "REQUEST_URI": "/x/", "HTTP_HOST": "example.org"]
@@ -43,34 +45,40 @@ import Testing
         return try Request(params: params, body: [])
     }
 
+    /// As the app checks: against the token of the request's cookie, when it is a valid one.
+    func check(_ request: Request, form: FormFields = [:]) throws {
+        try csrf.check(request, form: form, expected: CSRF.validCookie(of: request).map(csrf.token(for:)))
+    }
+
     @Test func acceptsTheTokenOfItsCookieByHeaderOrField() throws {
-        let token = csrf.token(for: "cookie-value")
-        try csrf.check(request(cookie: "cookie-value", token: token, origin: "http://example.org"), form: [:])
-        try csrf.check(request(cookie: "cookie-value", token: nil), form: ["csrf_token": [token]])
+        let token = csrf.token(for: cookie)
+        try check(request(cookie: cookie, token: token, origin: "http://example.org"))
+        try check(request(cookie: cookie, token: nil), form: ["csrf_token": [token]])
     }
 
     @Test func refusesMissingOrForgedTokensAndForeignOrigins() throws {
-        let token = csrf.token(for: "cookie-value")
+        let token = csrf.token(for: cookie)
         let cases: [(Request, String)] = [
             (try request(cookie: nil, token: token), "security cookie"),
-            (try request(cookie: "cookie-value", token: nil), "missing its security token"),
-            (try request(cookie: "cookie-value", token: csrf.token(for: "other")), "out of date"),
-            (try request(cookie: "other", token: token), "out of date"),
-            (try request(cookie: "cookie-value", token: token, origin: "http://evil.example"), "another site"),
-            (try request(cookie: "cookie-value", token: token, origin: "https://example.org"), "another site"),
-            (try request(cookie: "cookie-value", token: token, https: true), "did not say which page"),
-            (try request(cookie: "cookie-value", token: token, https: true, referer: "https://evil.example/"), "did not say which page"),
+            (try request(cookie: "not-one-of-ours", token: csrf.token(for: "not-one-of-ours")), "security cookie"),
+            (try request(cookie: cookie, token: nil), "missing its security token"),
+            (try request(cookie: cookie, token: csrf.token(for: otherCookie)), "out of date"),
+            (try request(cookie: otherCookie, token: token), "out of date"),
+            (try request(cookie: cookie, token: token, origin: "http://evil.example"), "another site"),
+            (try request(cookie: cookie, token: token, origin: "https://example.org"), "another site"),
+            (try request(cookie: cookie, token: token, https: true), "did not say which page"),
+            (try request(cookie: cookie, token: token, https: true, referer: "https://evil.example/"), "did not say which page"),
         ]
         for (request, phrase) in cases {
             do {
-                try csrf.check(request, form: [:])
+                try check(request)
                 Issue.record("accepted: \(request.headers)")
             } catch let error as HTTPError {
                 #expect(error.status == .forbidden)
                 #expect(error.message.contains(phrase), "\(error.message)")
             }
         }
-        try csrf.check(request(cookie: "cookie-value", token: token, https: true, referer: "https://example.org/accounts/login/"), form: [:])
+        try check(request(cookie: cookie, token: token, https: true, referer: "https://example.org/accounts/login/"))
     }
 }
 

@@ -35,7 +35,7 @@ extension App {
             var token: APIToken?
             if let header = request.header("authorization") {
                 let parts = header.split(separator: " ", maxSplits: 1)
-                let text = parts.count == 2 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+                let text = parts.count == 2 ? String(parts[1].trimmingSpacesAndTabs) : ""
                 guard parts.count == 2, parts[0].lowercased() == "token", Base64URL.decode(text)?.count == 32,
                       let found = try store.apiTokenUser(hash: Digest.sha256(text)) else {
                     throw APIError(.unauthorized, "This token is not valid (it may have expired or been revoked); get a new one.",

@@ -91,7 +91,7 @@ extension Request {
     /// The body as `T`: 415 unless it is JSON, 400 when it is not a JSON object, 422 naming each
     /// missing or mistyped field.
     func decodeJSON<T: Decodable>(_ type: T.Type) throws -> T {
-        let contentType = (header("content-type") ?? "").split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        let contentType = MediaType(header("content-type") ?? "").essence
         guard contentType == "application/json" else {
             throw APIError(.unsupportedMediaType, "Send the body as JSON, with Content-Type: application/json.")
         }

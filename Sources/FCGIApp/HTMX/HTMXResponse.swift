@@ -81,7 +81,7 @@ extension Response {
                 merged = object
             } else {
                 // A plain, comma-separated list of event names.
-                for name in existing.split(separator: ",") { merged[name.trimmingCharacters(in: .whitespaces)] = NSNull() }
+                for name in existing.split(separator: ",") { merged[String(name.trimmingSpacesAndTabs)] = NSNull() }
             }
         }
         merged[event] = detail ?? NSNull()

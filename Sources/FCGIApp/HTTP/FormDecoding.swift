@@ -26,8 +26,9 @@ enum FormDecoding {
         return fields
     }
 
-    /// `two+words%21` → `two words!`; nil for a `%` without two hex digits or bytes that are not UTF-8.
-    static func decodeComponent(_ bytes: Substring.UTF8View) -> String? {
+    /// `two+words%21` → `two words!` (a path keeps its `+`: `plusIsSpace` false); nil for a `%` without two
+    /// hex digits or bytes that are not UTF-8.
+    static func decodeComponent(_ bytes: Substring.UTF8View, plusIsSpace: Bool = true) -> String? {
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)
         var index = bytes.startIndex
@@ -35,7 +36,7 @@ enum FormDecoding {
             let byte = bytes[index]
             index = bytes.index(after: index)
             guard byte == UInt8(ascii: "%") else {
-                decoded.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                decoded.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
                 continue
             }
             guard index < bytes.endIndex, let high = hexValue(bytes[index]) else { return nil }
@@ -164,16 +165,32 @@ struct MediaType {
     let parameters: [String: String]
 
     init(_ header: String) {
-        let parts = header.split(separator: ";")
-        essence = parts.first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let parts = header.utf8.split(separator: UInt8(ascii: ";"))
+        essence = parts.first.map { Substring($0).trimmingSpacesAndTabs.lowercased() } ?? ""
         var parameters: [String: String] = [:]
         for part in parts.dropFirst() {
-            let pair = part.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            var value = pair[1].trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            parameters[pair[0].trimmingCharacters(in: .whitespaces).lowercased()] = value
+            guard let equals = part.firstIndex(of: UInt8(ascii: "=")), equals != part.startIndex,
+                  part.index(after: equals) != part.endIndex else { continue }
+            var value = Substring(part[part.index(after: equals)...]).trimmingSpacesAndTabs
+            if value.utf8.count >= 2, value.utf8.first == UInt8(ascii: "\""), value.utf8.last == UInt8(ascii: "\"") {
+                value = value.dropFirst().dropLast()
+            }
+            parameters[Substring(part[..<equals]).trimmingSpacesAndTabs.lowercased()] = String(value)
         }
         self.parameters = parameters
+    }
+}
+
+extension Substring {
+    /// Without the spaces and tabs around it, the only whitespace HTTP allows around a header's parts.
+    /// Byte by byte: Foundation's trimming is Unicode-wide and bridges through NSString, and splitting
+    /// by Character breaks graphemes; both ran on every request's cookies and content type.
+    var trimmingSpacesAndTabs: Substring {
+        let bytes = utf8
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
+        else { return self[endIndex...] }
+        // After `last`: the end of a (possibly multi-byte) character, so the slice stays on a boundary.
+        return self[first..<bytes.index(after: last)]
     }
 }

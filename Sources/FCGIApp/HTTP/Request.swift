@@ -43,7 +43,7 @@ public struct Request: Sendable {
             rawPath = Substring((params["SCRIPT_NAME"] ?? "") + (params["PATH_INFO"] ?? ""))
         }
         if rawPath.isEmpty { rawPath = "/" }
-        guard let decoded = String(rawPath).removingPercentEncoding, decoded.hasPrefix("/"),
+        guard let decoded = FormDecoding.decodeComponent(rawPath.utf8, plusIsSpace: false), decoded.hasPrefix("/"),
               !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else { throw HTTPError(.badRequest, "The address of this request is not valid.") }
         path = decoded
@@ -86,18 +86,14 @@ public struct Request: Sendable {
 
     static func parseCookies(_ header: String) -> [String: String] {
         var cookies: [String: String] = [:]
-        // Only spaces and tabs may surround a cookie's parts (Foundation's trimming is slower and Unicode-wide).
-        func trimmed(_ text: Substring) -> Substring {
-            let start = text.firstIndex { $0 != " " && $0 != "\t" } ?? text.endIndex
-            let end = text[start...].lastIndex { $0 != " " && $0 != "\t" }.map(text.index(after:)) ?? start
-            return text[start..<end]
-        }
-        for pair in header.split(separator: ";") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let name = String(trimmed(parts[0]))
-            var value = trimmed(parts[1])
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
+        for pair in header.utf8.split(separator: UInt8(ascii: ";")) {
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")), equals != pair.startIndex,
+                  pair.index(after: equals) != pair.endIndex else { continue }
+            let name = String(Substring(pair[..<equals]).trimmingSpacesAndTabs)
+            var value = Substring(pair[pair.index(after: equals)...]).trimmingSpacesAndTabs
+            if value.utf8.count >= 2, value.utf8.first == UInt8(ascii: "\""), value.utf8.last == UInt8(ascii: "\"") {
+                value = value.dropFirst().dropLast()
+            }
             // The first occurrence wins, as browsers send the most specific cookie first.
             if cookies[name] == nil { cookies[name] = String(value) }
         }

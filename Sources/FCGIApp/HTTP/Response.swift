@@ -37,7 +37,7 @@ public struct Response: Sendable {
     /// Adds `value` to a comma-separated header such as `Vary`, once.
     public mutating func appendToken(_ name: String, _ value: String) {
         if let existing = header(name) {
-            let tokens = existing.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let tokens = existing.split(separator: ",").map { $0.trimmingSpacesAndTabs.lowercased() }
             if !tokens.contains(value.lowercased()) { setHeader(name, existing + ", " + value) }
         } else {
             setHeader(name, value)

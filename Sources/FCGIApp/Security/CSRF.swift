@@ -9,21 +9,27 @@ struct CSRF {
 
     let secret: [UInt8]
 
+    /// The request's CSRF cookie if it is one we could have set (32 random bytes), else nil.
+    static func validCookie(of request: Request) -> String? {
+        request.cookies[cookieName].flatMap { Base64URL.decode($0)?.count == 32 ? $0 : nil }
+    }
+
     /// The token that goes with a cookie value.
     func token(for cookieValue: String) -> String {
         Base64URL.encode(Digest.hmac("csrf:" + cookieValue, key: secret))
     }
 
-    /// Checks an unsafe request: same origin, and a token matching its cookie.
-    func check(_ request: Request, form: FormFields) throws {
+    /// Checks an unsafe request: same origin, and a token matching its cookie. `expected` is the token of
+    /// the request's cookie (computed once per request for the page anyway), nil when it sent no valid one.
+    func check(_ request: Request, form: FormFields, expected: String?) throws {
         try checkOrigin(request)
-        guard let cookie = request.cookies[Self.cookieName], !cookie.isEmpty else {
+        guard let expected else {
             throw HTTPError(.forbidden, "Your browser did not send the security cookie. Reload the page (and allow cookies for this site), then try again.")
         }
         guard let sent = request.header(Self.headerName) ?? form.value(Self.fieldName), !sent.isEmpty else {
             throw HTTPError(.forbidden, "The form is missing its security token. Reload the page and try again.")
         }
-        guard Digest.constantTimeEqual(Array(sent.utf8), Array(token(for: cookie).utf8)) else {
+        guard Digest.constantTimeEqual(Array(sent.utf8), Array(expected.utf8)) else {
             throw HTTPError(.forbidden, "The form's security token is out of date. Reload the page and try again.")
         }
     }
