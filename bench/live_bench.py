@@ -38,6 +38,9 @@ class Stack:
         self.secret = open(f"{data_dir}/secret").read().strip().encode()
         self.db = sqlite3.connect(f"{data_dir}/gomoku.sqlite3", isolation_level=None, timeout=10)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # As the app commits (Store's `synchronous = NORMAL`): Python's default FULL would fsync the WAL in
+        # every commit, and the bridge's commit → frame clock starts at created_at, before the commit.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.bell = f"{data_dir}/gomoku.sqlite3-bell"
 
     def token(self, topics: list[str]) -> str:
