@@ -20,6 +20,8 @@ public struct App: Sendable {
     let longPolls = LongPollGate(limit: 32)
     /// Games replayed through the rules in this process (see `ReplayCache`).
     let replays = ReplayCache(capacity: 1024)
+    /// Game pages' boards as last rendered in this process (see `BoardCache`).
+    let boards = BoardCache(capacity: 256)
 
     public init(config: Config, store: Store? = nil) throws {
         self.config = config

@@ -105,12 +105,35 @@ import Testing
         #expect(record?.status == "finished" && record?.result == "black:five" && record?.moveCount == 9)
     }
 
+    @Test func aBoardIsRenderedOncePerStateOfItsGameRow() throws {
+        let t = try TestApp()
+        _ = try t.app.store.seedDemo(users: 6, games: 3, password: "unused-password", passwordHash: "x")
+        let black = try t.sessionCookie("player1")
+        let boards = BoardCache(capacity: 2)
+        func record(_ id: Int64) throws -> GameRecord { try #require(try t.app.store.pool.read { db in try Store.game(db, id: id) }) }
+        var renders = 0
+        let before = try record(1)
+        #expect(boards.html(for: before) { renders += 1; return "at 0" } == "at 0")
+        #expect(boards.html(for: before) { renders += 1; return "again" } == "at 0" && renders == 1)
+        #expect(move(t, black, "7,7").status == .ok)
+        let after = try record(1)
+        #expect(boards.html(for: after) { renders += 1; return "at 1" } == "at 1" && renders == 2, "a move changes the row")
+        // Two boards fit; a third game's board clears them rather than growing past the capacity.
+        _ = boards.html(for: try record(2)) { "game 2" }
+        _ = boards.html(for: try record(3)) { "game 3" }
+        #expect(boards.html(for: after) { renders += 1; return "at 1, again" } == "at 1, again" && renders == 3)
+    }
+
     @Test func eachWorkerReplaysTheMovesTheOtherMadeMeanwhile() throws {
         let (first, black, white, _) = try setUp()
         let second = try first.worker()
         // Each worker keeps the game as it last replayed it; the other worker's moves come after that.
         #expect(move(first, black, "7,7", number: 1).status == .ok)
         #expect(move(second, white, "7,8", number: 2).status == .ok)
+        // Each worker renders (and keeps) the page's board at move 2; the moves after it must show.
+        for worker in [first, second] {
+            #expect(worker.get("/games/1/", headers: ["Cookie": white]).text.contains("Black (Player 1) to play · move 3"))
+        }
         #expect(move(first, black, "6,6", number: 3).status == .ok)
         #expect(move(second, white, "6,7", number: 4).status == .ok)
         #expect(move(first, white, "0,0", number: 4).status == .conflict, "the first worker knows move 4 was made")

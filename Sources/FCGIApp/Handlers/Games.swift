@@ -27,7 +27,7 @@ extension App {
             "ruleset": game.ruleset.displayName, "ruleset_summary": game.ruleset.summary, "size": record.boardSize,
             "role": role, "is_player": role != "spectator", "can_resign": role != "spectator" && !game.status.isOver,
             "resign_path": Route.gameResign(id).path,
-            "board": BoardView(record: record, game: game).renderPage(csrfToken: context.csrfToken),
+            "board": BoardView(record: record, game: game).renderPage(csrfToken: context.csrfToken, boards: boards),
             "presence": try presenceFragment(topic: Self.gameTopic(id), users: present, oob: false),
         ]
         return try page("pages/game", context, title: "\(record.blackName) vs \(record.whiteName)", values: values,

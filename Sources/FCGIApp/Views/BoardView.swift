@@ -10,19 +10,24 @@ struct BoardView {
 
     /// The page's board: the form that posts moves around the swappable `#board`, then the status
     /// line and the move list. The form stays put when a push replaces `#board`, so a request it
-    /// sent still has its element when the answer comes. `csrfToken` is for browsers without JavaScript.
-    func renderPage(csrfToken: String) -> String {
+    /// sent still has its element when the answer comes. `csrfToken` is for browsers without JavaScript;
+    /// the rest is the same for every viewer of this position and comes from `boards` when it has it.
+    func renderPage(csrfToken: String, boards: BoardCache) -> String {
         let path = Route.gameMove(record.id).path
-        var html = HTMLBuffer(capacity: capacity)
-        html.append("<form id=\"board-form\" class=\"board-form\" method=\"post\" action=\"")
-        html.append(escaped: path)
-        html.append("\" hx-post=\"")
-        html.append(escaped: path)
-        html.append("\" hx-swap=\"none\"><input type=\"hidden\" name=\"csrf_token\" value=\"")
-        html.append(escaped: csrfToken)
-        html.append("\">")
-        appendBoard(to: &html, oob: false, closingForm: true)
-        return html.string
+        var form = HTMLBuffer(capacity: 512)
+        form.append("<form id=\"board-form\" class=\"board-form\" method=\"post\" action=\"")
+        form.append(escaped: path)
+        form.append("\" hx-post=\"")
+        form.append(escaped: path)
+        form.append("\" hx-swap=\"none\"><input type=\"hidden\" name=\"csrf_token\" value=\"")
+        form.append(escaped: csrfToken)
+        form.append("\">")
+        let board = boards.html(for: record) {
+            var html = HTMLBuffer(capacity: capacity)
+            appendBoard(to: &html, oob: false, closingForm: true)
+            return html.string
+        }
+        return form.string + board
     }
 
     /// `#board`, the status line and the move list, each with `hx-swap-oob` when `oob`: the page's
