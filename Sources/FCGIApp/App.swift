@@ -20,8 +20,10 @@ public struct App: Sendable {
     let longPolls = LongPollGate(limit: 32)
     /// Games replayed through the rules in this process (see `ReplayCache`).
     let replays = ReplayCache(capacity: 1024)
-    /// Game pages' boards as last rendered in this process (see `BoardCache`).
-    let boards = BoardCache(capacity: 256)
+    /// Game pages' boards (about 20 KB each) by game, and who-is-here lists by topic, as last rendered
+    /// in this process (see `RenderMemo`).
+    let boards = RenderMemo<Int64, GameRecord>(capacity: 256)
+    let presenceLists = RenderMemo<String, PresenceInput>(capacity: 1024)
 
     public init(config: Config, store: Store? = nil) throws {
         self.config = config

@@ -48,16 +48,29 @@ extension App {
     /// "Who is here" for any topic: the presence partial, swapped out of band by its id when pushed
     /// (`oob`), or in place in a page.
     func presenceFragment(topic: String, users: [User], oob: Bool = true) throws -> String {
-        try views.render("partials/presence", [
-            "dom_id": Self.domID(topic: topic, prefix: "presence"), "oob": oob,
-            "users": users.map { ["display_name": $0.displayName, "username": $0.username] },
-            "count": users.count,
-        ])
+        try presenceLists.html(for: topic, from: PresenceInput(users: users, oob: oob)) {
+            try views.render("partials/presence", [
+                "dom_id": Self.domID(topic: topic, prefix: "presence"), "oob": oob,
+                "users": users.map { ["display_name": $0.displayName, "username": $0.username] },
+                "count": users.count,
+            ])
+        }
     }
 
-    /// `presence-game-12` for topic `game:12`.
+    /// What a presence list is rendered from (`RenderMemo`'s input).
+    struct PresenceInput: Equatable {
+        let users: [User]
+        let oob: Bool
+    }
+
+    /// `presence-game-12` for topic `game:12` (topics are ASCII: `SubscriptionToken.isValidTopic`).
     static func domID(topic: String, prefix: String) -> String {
-        prefix + "-" + topic.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+        prefix + "-" + String(decoding: topic.utf8.map { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): byte
+            default: UInt8(ascii: "-")
+            }
+        }, as: UTF8.self)
     }
 
     /// The bridge reports joins and leaves; each changed topic gets its presence partial published.

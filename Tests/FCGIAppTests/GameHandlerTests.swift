@@ -105,23 +105,23 @@ import Testing
         #expect(record?.status == "finished" && record?.result == "black:five" && record?.moveCount == 9)
     }
 
-    @Test func aBoardIsRenderedOncePerStateOfItsGameRow() throws {
+    @Test func aBoardIsRenderedOncePerStateOfItsGameRowAndKeptWithinCapacity() throws {
         let t = try TestApp()
         _ = try t.app.store.seedDemo(users: 6, games: 3, password: "unused-password", passwordHash: "x")
         let black = try t.sessionCookie("player1")
-        let boards = BoardCache(capacity: 2)
+        let boards = RenderMemo<Int64, GameRecord>(capacity: 2)
         func record(_ id: Int64) throws -> GameRecord { try #require(try t.app.store.pool.read { db in try Store.game(db, id: id) }) }
         var renders = 0
         let before = try record(1)
-        #expect(boards.html(for: before) { renders += 1; return "at 0" } == "at 0")
-        #expect(boards.html(for: before) { renders += 1; return "again" } == "at 0" && renders == 1)
+        #expect(boards.html(for: 1, from: before) { renders += 1; return "at 0" } == "at 0")
+        #expect(boards.html(for: 1, from: before) { renders += 1; return "again" } == "at 0" && renders == 1)
         #expect(move(t, black, "7,7").status == .ok)
         let after = try record(1)
-        #expect(boards.html(for: after) { renders += 1; return "at 1" } == "at 1" && renders == 2, "a move changes the row")
+        #expect(boards.html(for: 1, from: after) { renders += 1; return "at 1" } == "at 1" && renders == 2, "a move changes the row")
         // Two boards fit; a third game's board clears them rather than growing past the capacity.
-        _ = boards.html(for: try record(2)) { "game 2" }
-        _ = boards.html(for: try record(3)) { "game 3" }
-        #expect(boards.html(for: after) { renders += 1; return "at 1, again" } == "at 1, again" && renders == 3)
+        _ = boards.html(for: 2, from: try record(2)) { "game 2" }
+        _ = boards.html(for: 3, from: try record(3)) { "game 3" }
+        #expect(boards.html(for: 1, from: after) { renders += 1; return "at 1, again" } == "at 1, again" && renders == 3)
     }
 
     @Test func eachWorkerReplaysTheMovesTheOtherMadeMeanwhile() throws {

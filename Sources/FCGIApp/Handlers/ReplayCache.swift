@@ -51,26 +51,3 @@ final class ReplayCache: @unchecked Sendable {
         }
     }
 }
-
-/// The board of game pages as this process last rendered it, by game. Every viewer of a position sees
-/// the same board (the form's CSRF token is outside it), and everything it shows comes from the game's
-/// row — moves made, status, result, the players' names — so a board is reused exactly while the row
-/// it was rendered from is unchanged: spectators and reloads of a position render it once.
-final class BoardCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var boards: [Int64: (record: GameRecord, html: String)] = [:]
-    private let capacity: Int
-
-    /// `capacity` boards of about 20 KB each.
-    init(capacity: Int) { self.capacity = capacity }
-
-    func html(for record: GameRecord, render: () -> String) -> String {
-        if let cached = lock.withLock({ boards[record.id] }), cached.record == record { return cached.html }
-        let html = render()
-        lock.withLock {
-            if boards.count >= capacity, boards[record.id] == nil { boards.removeAll(keepingCapacity: true) }
-            boards[record.id] = (record, html)
-        }
-        return html
-    }
-}

@@ -12,7 +12,7 @@ struct BoardView {
     /// line and the move list. The form stays put when a push replaces `#board`, so a request it
     /// sent still has its element when the answer comes. `csrfToken` is for browsers without JavaScript;
     /// the rest is the same for every viewer of this position and comes from `boards` when it has it.
-    func renderPage(csrfToken: String, boards: BoardCache) -> String {
+    func renderPage(csrfToken: String, boards: RenderMemo<Int64, GameRecord>) -> String {
         let path = Route.gameMove(record.id).path
         var form = HTMLBuffer(capacity: 512)
         form.append("<form id=\"board-form\" class=\"board-form\" method=\"post\" action=\"")
@@ -22,7 +22,7 @@ struct BoardView {
         form.append("\" hx-swap=\"none\"><input type=\"hidden\" name=\"csrf_token\" value=\"")
         form.append(escaped: csrfToken)
         form.append("\">")
-        let board = boards.html(for: record) {
+        let board = boards.html(for: record.id, from: record) {
             var html = HTMLBuffer(capacity: capacity)
             appendBoard(to: &html, oob: false, closingForm: true)
             return html.string
