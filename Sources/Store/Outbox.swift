@@ -73,16 +73,17 @@ public enum Replay: Sendable, Equatable {
 }
 
 public extension Store {
-    /// Notifications after `cursor`, oldest first, at most `limit`.
+    /// Notifications after `cursor`, oldest first, at most `limit`. One SELECT is consistent by itself:
+    /// no transaction around it (the bridge runs this on every wake-up; BEGIN and COMMIT cost more).
     func notifications(after cursor: Int64, limit: Int = 1000) throws -> [Outbox.Notification] {
-        try pool.read { db in
+        try pool.unsafeRead { db in
             try Self.records(db, "SELECT \(Outbox.Notification.columns) FROM notifications WHERE id > ? ORDER BY id LIMIT ?",
                              [cursor, limit], Outbox.Notification.init)
         }
     }
 
     func latestNotificationID() throws -> Int64 {
-        try pool.read { db in try Outbox.latestID(db) }
+        try pool.unsafeRead { db in try Outbox.latestID(db) }
     }
 
     /// What a connection subscribed to `topics` missed after `cursor`, up to `upTo` (where the live tail

@@ -10,6 +10,7 @@ final class NotificationTail: @unchecked Sendable {
     /// Seconds to keep notifications (read each time: SIGHUP may change it).
     let retention: @Sendable () -> Int64
     let fallbackMilliseconds: Int32 = 100
+    static let batchLimit = 1000
     private let logger = Logger(label: "gomoku.bridge.tail")
     private let stopLock = NSLock()
     private var stopped = false
@@ -38,11 +39,12 @@ final class NotificationTail: @unchecked Sendable {
         while !isStopped {
             _ = Doorbell.wait(bell, timeoutMilliseconds: fallbackMilliseconds)
             do {
-                while true {
-                    let batch = try store.notifications(after: hub.liveCursor, limit: 1000)
-                    if batch.isEmpty { break }
-                    hub.dispatch(batch)
-                }
+                // A batch shorter than the limit was everything committed when it was read.
+                var batch: [Outbox.Notification]
+                repeat {
+                    batch = try store.notifications(after: hub.liveCursor, limit: Self.batchLimit)
+                    if !batch.isEmpty { hub.dispatch(batch) }
+                } while batch.count == Self.batchLimit
                 if Date().timeIntervalSince(lastTrim) > 10 {
                     lastTrim = Date()
                     let trimmed = try store.trimNotifications(olderThan: retention() * 1000)
