@@ -75,9 +75,9 @@ if want move; then
     loadgen_python=$("$peers/loadgen/setup.sh" | tail -1)
     for games in $MOVE_GAMES; do
         # A game here lasts 225 moves (movepush fills the board without a five), and a slot whose game
-        # ends takes the next seeded one: seed enough for the fastest rate a run can reach (500 moves/s
-        # per game, 1,500 in all, warm-up included), or slots fall idle and moves/s reads low.
-        seed_games=$((games + (($((500 * games < 1500 ? 500 * games : 1500)) * (${DURATION%.*} + 2) + 224) / 225) + 2))
+        # ends takes the next seeded one: seed enough for the fastest rate a run can reach (1,000 moves/s
+        # per game, 2,500 in all, warm-up included), or slots fall idle and moves/s reads low.
+        seed_games=$((games + (($((1000 * games < 2500 ? 1000 * games : 2500)) * (${DURATION%.*} + 2) + 224) / 225) + 2))
         cli seed-demo --users $((2 * seed_games)) --games "$seed_games" --json > "$tmp/seed-$games.json"
         record "$("$repo/.venv/bin/python" bench/move_bench.py --loadgen-python "$loadgen_python" --movepush "$peers/loadgen/movepush.py" \
             --base "$base" --metrics "http://127.0.0.1:$BRIDGE_PORT/metrics" --seed "$tmp/seed-$games.json" --games "$games" \
