@@ -16,7 +16,9 @@ public final class WALCheckpointer: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
 
-    /// `interval`: seconds between passes. `onError` hears of failures other than a concurrent checkpoint.
+    /// `interval`: seconds between passes. `onError` hears of failures other than a concurrent checkpoint:
+    /// the first of a run of them, then at most once a minute while they go on (a removed or full disk
+    /// would otherwise log five times a second).
     public init(store: Store, interval: Double = 0.2, onError: @escaping @Sendable (any Error) -> Void) {
         self.store = store
         self.interval = useconds_t(max(0.001, interval) * 1_000_000)
@@ -42,10 +44,16 @@ public final class WALCheckpointer: @unchecked Sendable {
             var all = sigset_t()
             sigfillset(&all)
             pthread_sigmask(SIG_BLOCK, &all, nil)
+            var reports = FailureReports(every: 60)
             while !isStopped {
                 usleep(interval)
                 guard !isStopped else { break }
-                do { try checkpoint() } catch { onError(error) }
+                do {
+                    try checkpoint()
+                    reports.succeeded()
+                } catch {
+                    if reports.shouldReport(at: Date()) { onError(error) }
+                }
             }
         }
         thread.name = "wal-checkpointer"
@@ -56,4 +64,22 @@ public final class WALCheckpointer: @unchecked Sendable {
     public func stop() { lock.withLock { stopped = true } }
 
     private var isStopped: Bool { lock.withLock { stopped } }
+}
+
+/// When to report a failure that repeats: the first of a run of failures, then once every `interval`
+/// seconds while it goes on; a success starts a new run.
+public struct FailureReports: Sendable {
+    private let interval: TimeInterval
+    private var lastReport: Date?
+
+    public init(every interval: TimeInterval) { self.interval = interval }
+
+    /// A failure happened at `now`: true when it should be reported.
+    public mutating func shouldReport(at now: Date) -> Bool {
+        if let lastReport, now.timeIntervalSince(lastReport) < interval { return false }
+        lastReport = now
+        return true
+    }
+
+    public mutating func succeeded() { lastReport = nil }
 }

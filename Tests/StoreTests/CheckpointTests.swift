@@ -57,4 +57,14 @@ import Testing
         for _ in 0..<1_000 where try fileSize(store.path) == before { try await Task.sleep(for: .milliseconds(10)) }
         #expect(try fileSize(store.path) > before + 1_000 * 4096)
     }
+
+    @Test func aRepeatingFailureIsReportedFirstThenOnceAMinuteUntilASuccess() {
+        var reports = FailureReports(every: 60)
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        let reported = [0, 0.2, 59.9, 60, 61].map { reports.shouldReport(at: start + $0) }
+        #expect(reported == [true, false, false, true, false])
+        reports.succeeded()
+        let afterSuccess = reports.shouldReport(at: start + 62)
+        #expect(afterSuccess, "a new run of failures is reported at once")
+    }
 }
