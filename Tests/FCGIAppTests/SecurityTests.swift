@@ -119,5 +119,10 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: dir + "/secret")[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(first.databasePath == dir + "/gomoku.sqlite3" && first.templatesDir == repositoryRoot + "/templates")
+        // A secret an admin wrote by hand is read without the whitespace around it.
+        let other = temporaryDirectory()
+        let written = String(repeating: "ab", count: 20)
+        try " \t\(written)\r\n\n".write(toFile: other + "/secret", atomically: true, encoding: .utf8)
+        #expect(try Config.resolve(.init(values: ["root": repositoryRoot, "data_dir": other])).secret == Array(written.utf8))
     }
 }

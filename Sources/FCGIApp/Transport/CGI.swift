@@ -6,7 +6,9 @@ import Foundation
 public enum CGI {
     /// True when a web server started us as a CGI program (and not with a FastCGI socket on fd 0).
     public static var isCGIInvocation: Bool {
-        ProcessInfo.processInfo.environment["GATEWAY_INTERFACE"] != nil && !ListeningSocket.isListening(fd: 0)
+        // getenv: ProcessInfo's environment is a fresh dictionary of every variable on each access, a
+        // noticeable part of a cold CGI process.
+        getenv("GATEWAY_INTERFACE") != nil && !ListeningSocket.isListening(fd: 0)
     }
 
     /// The CGI meta-variables of RFC 3875 plus `HTTP_*`: nothing else of the environment reaches the app.
