@@ -11,8 +11,8 @@ public struct Store: Sendable {
     public enum Checkpoints: Sendable {
         /// SQLite's default: the commit that takes the log past 1,000 pages does it, inside its request.
         case onCommit
-        /// A `WALCheckpointer` in another process does it; a commit does it only as a backstop, when the
-        /// log has grown past `backstopPages` because that process is gone or far behind.
+        /// Another connection does it (a `WALCheckpointer`, or the app's commits for the bridge); a commit
+        /// here does it only as a backstop, when the log has grown past `backstopPages`.
         case inBackground
     }
     /// 40 MB of log: far more than a checkpointer running every fraction of a second lets build up.

@@ -28,7 +28,10 @@ public final class BridgeServer: @unchecked Sendable {
     public init(settings: BridgeSettings, reload: (@Sendable () throws -> BridgeSettings)? = nil) throws {
         currentSettings = settings
         reloadSettings = reload
-        store = try Store(path: settings.databasePath)
+        // The bridge only writes when it trims old notifications, from the thread that pushes: it leaves
+        // checkpoints to the app (the `serve` master, or SQLite in the app's commits without one), so a
+        // trim never copies the log into the database file while pushes wait.
+        store = try Store(path: settings.databasePath, checkpoints: .inBackground)
         hub = Hub(limits: .init(connectionsPerUser: settings.connectionsPerUser), metrics: metrics)
         app = FastCGIClient(address: settings.appSocket)
     }
