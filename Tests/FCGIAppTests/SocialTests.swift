@@ -99,6 +99,7 @@ import Testing
         // The first one's day is over; the second still has time.
         try t.app.store.pool.write { db in try db.execute(sql: "UPDATE challenges SET expires_at = ? WHERE id = 1", arguments: [unixNow() - 1]) }
         try t.app.scheduleRecurringJobs()
+        try t.listen(["challenges:\(bobID)"], as: "bob")
         let before = try t.app.store.latestNotificationID()
         try t.runDueJobs()
         let statuses = try t.app.store.pool.read { db in try String.fetchAll(db, sql: "SELECT status FROM challenges ORDER BY id") }
@@ -106,6 +107,8 @@ import Testing
         let pushedNow = try t.app.store.notifications(after: before)
         #expect(pushedNow.contains { $0.userID == aliceID && $0.html.contains("Your challenge to Bob expired unanswered.") })
         #expect(pushedNow.contains { $0.topic == "challenges:\(bobID)" && $0.html.contains(#"id="challenge-lists""#) })
+        // Bob's dashboard is not open anywhere: it gets the reload marker, not the lists.
+        #expect(pushedNow.contains { $0.topic == "dashboard:\(bobID)" && $0.html == Outbox.liveReload() })
         #expect(t.post("/challenges/1/respond/", form: [("answer", "accept")], headers: ["Cookie": bob]).status == .conflict)
         // The job scheduled its next run instead of running again at once.
         let next = try #require(try t.app.store.pool.read { db in try Jobs.activeJob(db, uniqueKey: "maintenance") })

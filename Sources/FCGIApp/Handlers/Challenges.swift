@@ -119,11 +119,18 @@ extension App {
     }
 
     func publishChallenges(_ db: Database, to user: User, toast: String?, navigate: String? = nil) throws {
-        var values = try challengeValues(db, for: user)
-        values["oob"] = true
-        let lists = try views.render("partials/challenge_lists", values)
-        try Outbox.publish(db, topic: Self.challengesTopic(user.id), html: lists, toUser: user.id)
-        try Outbox.publish(db, topic: Self.dashboardTopic(user.id), html: lists, toUser: user.id)
+        // The same lists go to the challenges page and the dashboard: rendered once, and only if one shows them.
+        var rendered: String?
+        func lists() throws -> String {
+            if let rendered { return rendered }
+            var values = try challengeValues(db, for: user)
+            values["oob"] = true
+            let html = try views.render("partials/challenge_lists", values)
+            rendered = html
+            return html
+        }
+        try Outbox.publishView(db, topic: Self.challengesTopic(user.id), toUser: user.id, render: lists)
+        try Outbox.publishView(db, topic: Self.dashboardTopic(user.id), toUser: user.id, render: lists)
         var html = ""
         if let toast { html += try views.render("partials/toast", ["message": toast, "link": Route.challenges.path, "link_text": "Challenges"]) }
         if let navigate { html += "<div id=\"live-navigate\" hx-swap-oob=\"true\" data-href=\"\(navigate.htmlEscaped)\" hidden></div>" }
