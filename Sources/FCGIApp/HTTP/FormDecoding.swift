@@ -182,7 +182,8 @@ struct MediaType {
 }
 
 extension Substring {
-    /// Without the spaces and tabs around it, the only whitespace HTTP allows around a header's parts.
+    /// Without the spaces and tabs around it: the only whitespace HTTP allows around a header's parts
+    /// (and what may surround the name in a template tag).
     /// Byte by byte: Foundation's trimming is Unicode-wide and bridges through NSString, and splitting
     /// by Character breaks graphemes; both ran on every request's cookies and content type.
     var trimmingSpacesAndTabs: Substring {

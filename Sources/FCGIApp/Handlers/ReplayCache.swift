@@ -1,5 +1,4 @@
 import Domain
-import Foundation
 import GRDB
 import Store
 
@@ -8,17 +7,15 @@ import Store
 /// every page view. Moves are only ever appended and game ids are never reused (AUTOINCREMENT), so
 /// the first k moves of a game never change and a replay of them stays right. Only games read from
 /// committed rows are kept (never one whose new move is not yet committed).
-final class ReplayCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var games: [Int64: Game] = [:]
-    private let capacity: Int
+final class ReplayCache: Sendable {
+    private let games: ProcessCache<Int64, Game>
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) { games = ProcessCache(capacity: capacity) }
 
     /// Game `record` with all its stored moves, resignation applied, from `db`.
     func game(_ db: Database, _ record: GameRecord) throws -> Game {
         let ruleset = try? Ruleset(parsing: record.ruleset)
-        let known = lock.withLock { games[record.id] }.flatMap { game in
+        let known = games[record.id].flatMap { game in
             game.ruleset == ruleset && game.size == record.boardSize && game.moves.count <= record.moveCount ? game : nil
         }
         let newer = known?.moves.count == record.moveCount ? [] : try Store.moves(db, gameID: record.id, after: known?.moves.count ?? 0)
@@ -32,7 +29,7 @@ final class ReplayCache: @unchecked Sendable {
                     throw DomainError("Move \(move.number) cannot be replayed: \(error.message)")
                 }
             }
-            if !newer.isEmpty || known == nil { remember(game, id: record.id) }
+            if !newer.isEmpty || known == nil { games[record.id] = game }
             if let result = record.result, result.hasSuffix(":resign"), !game.status.isOver {
                 try game.resign(result.hasPrefix("black") ? .white : .black)
             }
@@ -40,14 +37,6 @@ final class ReplayCache: @unchecked Sendable {
         } catch {
             // Stored games are only ever written through the same rules; a mismatch is a bug, not bad input.
             throw App.StoredGameCorrupt(id: record.id, reason: error.message)
-        }
-    }
-
-    private func remember(_ game: Game, id: Int64) {
-        lock.withLock {
-            // Full: forget everything rather than track ages; a replay is cheap enough to redo now and then.
-            if games.count >= capacity, games[id] == nil { games.removeAll(keepingCapacity: true) }
-            games[id] = game
         }
     }
 }

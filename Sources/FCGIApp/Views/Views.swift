@@ -76,7 +76,7 @@ final class TemplateStore: @unchecked Sendable {
         var names: [String] = []
         forEachTag(in: Array(text.utf8)) { _, tag in
             guard let kind = tag.first, kind == ">" || kind == "<" else { return }
-            let name = String(Self.trimmed(tag.dropFirst()))
+            let name = String(tag.dropFirst().trimmingSpacesAndTabs)
             if !name.isEmpty { names.append(name) }
         }
         return names
@@ -94,16 +94,9 @@ final class TemplateStore: @unchecked Sendable {
             while end + 1 < bytes.count, !(bytes[end] == close && bytes[end + 1] == close) { end += 1 }
             guard end + 1 < bytes.count else { return }
             let text = String(decoding: bytes[(index + 2)..<end], as: UTF8.self)
-            try body(index..<(end + 2), trimmed(Substring(text)))
+            try body(index..<(end + 2), Substring(text).trimmingSpacesAndTabs)
             index = end + 2
         }
-    }
-
-    private static func trimmed(_ text: Substring) -> Substring {
-        var text = text
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return text
     }
 
     /// `{{routes.NAME}}` and `{{asset_version}}` — values fixed for the life of the process — written into
