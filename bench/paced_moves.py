@@ -29,8 +29,10 @@ import json
 import math
 import os
 import random
+import resource
 import sys
 import time
+from urllib.parse import urlsplit
 
 SIZE = 15
 
@@ -174,6 +176,94 @@ async def play(common, slot, games, first_at, args, window, tally):
         common.log(f"slot {slot}: out of games (seed more, or a shorter run)")
 
 
+def _client_cpu() -> float:
+    """CPU seconds of this process and of the C client once it has exited (its own, whole run)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+async def play_in_python(common, args, used, players, rng, sample):
+    """Plays every slot in this process (aiohttp + websockets): returns (tally, connect frames, when ready)."""
+    prepared = []
+    for offset in range(0, len(used), 10):  # a few at a time, as browsers would arrive
+        prepared += await asyncio.gather(*(open_sides(common, g, players) for g in used[offset: offset + 10]))
+    prepared_at = time.perf_counter()
+    # The presence frames of joining (a few per game) are not part of the moves' pushes.
+    await asyncio.sleep(0.5)
+    connect_frames = sum(inbox.drain() for sides in prepared for _, inbox, _ in sides)
+
+    # Slot i plays games i, i + G, i + 2G, …
+    slots = [[(used[j], prepared[j]) for j in range(i, len(used), args.games)] for i in range(args.games)]
+    begin = time.perf_counter() + 0.2
+    window = (begin + args.warmup, begin + args.warmup + args.duration)
+    start_sample = asyncio.create_task(sample("start", window[0]))
+    tally = Tally()
+    await asyncio.gather(*(play(common, i, slot, begin + rng.uniform(0, args.interval), args, window, tally)
+                           for i, slot in enumerate(slots)))
+    await start_sample
+    await sample("end", 0)  # after the last move's pushes, so every measured move is in the counts
+    closing = time.perf_counter()
+    await asyncio.gather(*(inbox.close() for sides in prepared for _, inbox, _ in sides))
+    common.log(f"closed {2 * len(prepared)} WebSockets in {time.perf_counter() - closing:.1f}s")
+    return tally, connect_frames, prepared_at
+
+
+async def play_in_c(common, args, used, players, rng, sample):
+    """Opens the game pages here, then lets bench/pace_client.c connect the WebSockets and play the
+    same schedule, timestamping each answer and frame as `read` returns it (see that file)."""
+    async def side_line(game, colour):
+        player = players[game[colour]]
+        ws_url, csrf = await player.open_game(game["id"])
+        cookie = "; ".join(f"{c.key}={c.value}" for c in player.http.cookie_jar)
+        path = "/" + ws_url.split("://", 1)[1].split("/", 1)[1]
+        return "\t".join(("side", cookie, csrf, path))
+
+    sides = {}
+    for offset in range(0, len(used), 10):
+        batch = used[offset: offset + 10]
+        lines = await asyncio.gather(*(side_line(g, colour) for g in batch for colour in ("black", "white")))
+        for index, game in enumerate(batch):
+            sides[game["id"]] = lines[2 * index: 2 * index + 2]
+    prepared_at = time.perf_counter()
+    spec = [f"run\t{args.interval}\t{args.warmup}\t{args.duration}\t{args.late_ms}\t{args.push_timeout}"]
+    spec += [f"cell\t{row}\t{col}" for row, col in SEQUENCE]
+    for i in range(args.games):
+        spec.append(f"slot\t{rng.uniform(0, args.interval)!r}")
+        for j in range(i, len(used), args.games):
+            spec += [f"game\t{used[j]['id']}", *sides[used[j]["id"]]]
+    spec.append("end")
+
+    address = urlsplit(args.base)
+    client = await asyncio.create_subprocess_exec(args.client_bin, address.hostname, str(address.port or 80),
+                                                  stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    client.stdin.write(("\n".join(spec) + "\n").encode())
+    await client.stdin.drain()
+    ready = (await client.stdout.readline()).decode().split()
+    if not ready or ready[0] != "ready":
+        raise SystemExit(f"pace_client did not get ready (exit status {await client.wait()})")
+    connect_frames = int(ready[1])
+    begin = time.perf_counter() + 0.2
+    client.stdin.write(f"begin {begin!r}\n".encode())
+    await client.stdin.drain()
+    start_sample = asyncio.create_task(sample("start", begin + args.warmup))
+    tally = Tally()
+    async for line in client.stdout:
+        kind, *fields = line.decode().split()
+        if kind == "move":
+            http_ms, push_ms, lag_ms = map(float, fields)
+            tally.http_ms.append(http_ms)
+            tally.push_ms.append(push_ms)
+            tally.start_lag_ms.append(lag_ms)
+        elif kind == "errors":
+            (tally.errors, tally.non_2xx, tally.push_timeouts, tally.unexpected_frames, tally.games_used,
+             tally.slots_out_of_games, tally.late_starts, tally.late_behind_previous) = map(int, fields)
+    if await client.wait() != 0:
+        raise SystemExit(f"pace_client failed (exit status {client.returncode})")
+    await start_sample
+    await sample("end", 0)
+    return tally, connect_frames, prepared_at
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loadgen", required=True, help="the peers' loadgen directory (holds common.py)")
@@ -189,7 +279,12 @@ async def main() -> None:
     parser.add_argument("--random-seed", type=int, default=1, help="for the start offsets")
     parser.add_argument("--pids", default="", help="comma-separated server pids: their CPU in the window (children included)")
     parser.add_argument("--metrics", help="the bridge's /metrics URL")
+    parser.add_argument("--client", choices=("python", "c"), default="python",
+                        help="who plays the timed part: this process, or bench/pace_client.c (--client-bin)")
+    parser.add_argument("--client-bin", help="the compiled bench/pace_client.c, for --client c")
     args = parser.parse_args()
+    if args.client == "c" and not args.client_bin:
+        parser.error("--client c needs --client-bin")
 
     sys.path.insert(0, os.path.abspath(args.loadgen))
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -214,44 +309,25 @@ async def main() -> None:
 
     started = time.perf_counter()
     await asyncio.gather(*(login(p) for p in players.values()))
-    prepared = []
-    for offset in range(0, len(used), 10):  # a few at a time, as browsers would arrive
-        prepared += await asyncio.gather(*(open_sides(common, g, players) for g in used[offset: offset + 10]))
-    common.log(f"{len(players)} users logged in, {len(used)} games open in {time.perf_counter() - started:.1f}s; "
-               f"{len(SEQUENCE)} moves per game, {args.games} games × 1 move / {args.interval}s")
-
-    # The presence frames of joining (a few per game) are not part of the moves' pushes.
-    await asyncio.sleep(0.5)
-    connect_frames = sum(inbox.drain() for sides in prepared for _, inbox, _ in sides)
-
-    # Slot i plays games i, i + G, i + 2G, …
-    slots = [[(used[j], prepared[j]) for j in range(i, len(used), args.games)] for i in range(args.games)]
     rng = random.Random(args.random_seed)
-    begin = time.perf_counter() + 0.2
-    window = (begin + args.warmup, begin + args.warmup + args.duration)
     pids = [int(p) for p in args.pids.split(",") if p]
     samples = {}
 
     async def sample(key, at):
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
         bridge = await asyncio.to_thread(histograms, args.metrics) if args.metrics else {}
-        samples[key] = (common.cpu_seconds(pids), time.process_time(), bridge)
+        samples[key] = (common.cpu_seconds(pids), _client_cpu(), bridge)
 
-    start_sample = asyncio.create_task(sample("start", window[0]))
-    tally = Tally()
-    await asyncio.gather(*(play(common, i, slot, begin + rng.uniform(0, args.interval), args, window, tally)
-                           for i, slot in enumerate(slots)))
-    await start_sample
-    await sample("end", 0)  # after the last move's pushes, so every measured move is in the counts
-    closing = time.perf_counter()
-    await asyncio.gather(*(inbox.close() for sides in prepared for _, inbox, _ in sides))
+    play_moves = play_in_python if args.client == "python" else play_in_c
+    tally, connect_frames, prepared_at = await play_moves(common, args, used, players, rng, sample)
+    common.log(f"{len(players)} users logged in, {len(used)} games open in {prepared_at - started:.1f}s; "
+               f"{len(SEQUENCE)} moves per game, {args.games} games × 1 move / {args.interval}s ({args.client} client)")
     await asyncio.gather(*(player.close() for player in players.values()))
-    common.log(f"closed {2 * len(prepared)} WebSockets and {len(players)} sessions in {time.perf_counter() - closing:.1f}s")
 
     moves = len(tally.push_ms)
     (cpu0, client0, bridge0), (cpu1, client1, bridge1) = samples["start"], samples["end"]
     result = {
-        "scenario": "pace", "label": "gomoku", "games": args.games, "interval_s": args.interval,
+        "scenario": "pace", "label": "gomoku", "client": args.client, "games": args.games, "interval_s": args.interval,
         "duration_s": args.duration, "warmup_s": args.warmup,
         "offered_moves_per_s": round(args.games / args.interval, 1),
         "achieved_moves_per_s": round(moves / args.duration, 1), "moves": moves,

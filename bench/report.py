@@ -42,13 +42,15 @@ def main() -> None:
         out += ["## Push latency at a human pace (open loop)", "",
                 "Each game moves every *interval* seconds on a fixed schedule (bench/paced_moves.py), so no move waits for "
                 "another game's: push is POST sent → the opponent's WebSocket frame. Goal at 50 games: push p50 ≤ 2 ms, p99 ≤ 10 ms. "
-                "Late starts are moves the client sent more than 5 ms after their slot (client lag, not server latency).", "",
-                "| games | interval s | offered/achieved moves/s | HTTP p50/p99 ms | push p50/p99 ms (goal ≤ 2/≤ 10) | "
+                "Late starts are moves the client sent more than 5 ms after their slot (client lag, not server latency). "
+                "Client *c* is bench/pace_client.c, which timestamps each answer and frame as `read` returns it; client *python* "
+                "plays the same schedule with aiohttp and websockets, whose event loop adds its own time to both figures.", "",
+                "| client | games | interval s | offered/achieved moves/s | HTTP p50/p99 ms | push p50/p99 ms (goal ≤ 2/≤ 10) | "
                 "bridge commit→flush p50/p99 ms | late starts | errors | server CPU ms/move |",
-                "|---|---|---|---|---|---|---|---|---|"]
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for r in paced:
             flush = r.get("bridge", {}).get("commit_to_flush", {})
-            out.append(f"| {r['games']} | {fmt(r['interval_s'], 2)} | {fmt(r['offered_moves_per_s'])}/{fmt(r['achieved_moves_per_s'])} | "
+            out.append(f"| {r.get('client', 'python')} | {r['games']} | {fmt(r['interval_s'], 2)} | {fmt(r['offered_moves_per_s'])}/{fmt(r['achieved_moves_per_s'])} | "
                        f"{fmt(r['http_ms']['p50'], 2)}/{fmt(r['http_ms']['p99'], 2)} | {fmt(r['push_ms']['p50'], 2)}/{fmt(r['push_ms']['p99'], 2)} | "
                        f"≤{fmt(flush.get('p50_le_ms'))}/≤{fmt(flush.get('p99_le_ms'))} | {r['late_starts']} of {r['moves']} | "
                        f"{r['errors']} | {fmt(r.get('server_cpu_ms_per_move'), 2)} |")

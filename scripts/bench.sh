@@ -9,7 +9,8 @@
 #             server CPU per move, and the bridge's own commit → frame histograms
 #   pace      bench/paced_moves.py: PACE_GAMES games each moving every PACE_INTERVAL s on a fixed
 #             (open-loop) schedule, a human pace: HTTP and POST → opponent's frame p50/p99 without
-#             closed-loop queueing, late starts (client lag), server CPU per move, bridge histograms
+#             closed-loop queueing, late starts (client lag), server CPU per move, bridge histograms;
+#             played by bench/pace_client.c (timestamps as `read` returns) and again by the Python client
 #   page      wrk on the login page and on a game page (signed in) vs nginx serving the same bytes, and
 #             vs the same bytes from bench/fcgi_floor.c (libfcgi doing nothing) behind the same nginx
 #   cgi       one request answered by a cold `gomoku-fcgi` process
@@ -87,14 +88,24 @@ fi
 
 if want pace; then
     # Open loop at a human pace: each game has its own fixed schedule, so the latency is the server's,
-    # not a place in a queue. Fresh games per interval; twice as many as needed, in case a game fills up.
+    # not a place in a queue. Fresh games per interval and client; twice as many as needed, in case a
+    # game fills up. The C client measures the server; the Python one is kept for comparison.
     loadgen_python=${loadgen_python:-$("$peers/loadgen/setup.sh" | tail -1)}
+    pace_clients=python
+    if ${CC:-cc} -O2 -o "$tmp/pace_client" bench/pace_client.c 2>"$tmp/pace-cc.log"; then
+        pace_clients="c python"
+    else
+        echo "bench: cannot compile bench/pace_client.c (see $tmp/pace-cc.log); pace with the Python client only" >&2
+    fi
     for interval in $PACE_INTERVAL; do
-        seed_games=$((2 * PACE_GAMES + 8))
-        cli seed-demo --users $((2 * seed_games)) --games "$seed_games" --json > "$tmp/seed-pace.json"
-        record "$("$loadgen_python" bench/paced_moves.py --loadgen "$peers/loadgen" --base "$base" \
-            --metrics "http://127.0.0.1:$BRIDGE_PORT/metrics" --seed "$tmp/seed-pace.json" --games "$PACE_GAMES" \
-            --interval "$interval" --duration "$DURATION" --pids "$pids")"
+        for client in $pace_clients; do
+            seed_games=$((2 * PACE_GAMES + 8))
+            cli seed-demo --users $((2 * seed_games)) --games "$seed_games" --json > "$tmp/seed-pace.json"
+            record "$("$loadgen_python" bench/paced_moves.py --loadgen "$peers/loadgen" --base "$base" \
+                --metrics "http://127.0.0.1:$BRIDGE_PORT/metrics" --seed "$tmp/seed-pace.json" --games "$PACE_GAMES" \
+                --interval "$interval" --duration "$DURATION" --pids "$pids" \
+                --client "$client" --client-bin "$tmp/pace_client")"
+        done
     done
 fi
 
