@@ -316,7 +316,7 @@ async def main() -> None:
     async def sample(key, at):
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
         bridge = await asyncio.to_thread(histograms, args.metrics) if args.metrics else {}
-        samples[key] = (common.cpu_seconds(pids), _client_cpu(), bridge)
+        samples[key] = ({pid: common.cpu_seconds([pid]) for pid in pids}, _client_cpu(), bridge)
 
     play_moves = play_in_python if args.client == "python" else play_in_c
     tally, connect_frames, prepared_at = await play_moves(common, args, used, players, rng, sample)
@@ -340,8 +340,11 @@ async def main() -> None:
         "client_cpu_s": round(client1 - client0, 2),
     }
     if pids:
-        result["server_cpu_s"] = round(cpu1 - cpu0, 2)
-        result["server_cpu_ms_per_move"] = round(1000 * (cpu1 - cpu0) / moves, 3) if moves else None
+        spent = {pid: cpu1[pid] - cpu0[pid] for pid in pids}
+        result["server_cpu_s"] = round(sum(spent.values()), 2)
+        result["server_cpu_ms_per_move"] = round(1000 * sum(spent.values()) / moves, 3) if moves else None
+        # Each --pids entry (with its children) alone, in the order given: app, bridge, nginx in make bench.
+        result["server_cpu_ms_per_move_by_pid"] = [round(1000 * spent[pid] / moves, 3) if moves else None for pid in pids]
     if args.metrics:
         result["bridge"] = {name: quantiles(bridge0.get(name, []), series) for name, series in bridge1.items()}
     print(json.dumps(result, sort_keys=True), flush=True)

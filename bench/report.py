@@ -10,6 +10,12 @@ def fmt(value, digits=1) -> str:
     return "–" if value is None else (f"{value:.{digits}f}" if isinstance(value, float) else str(value))
 
 
+def split(row) -> str:
+    """The pace row's CPU per move by process (app / bridge / nginx, the order make bench passes them)."""
+    parts = row.get("server_cpu_ms_per_move_by_pid")
+    return f" ({' / '.join(fmt(p, 2) for p in parts)})" if parts and len(parts) == 3 else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", required=True)
@@ -46,14 +52,14 @@ def main() -> None:
                 "Client *c* is bench/pace_client.c, which timestamps each answer and frame as `read` returns it; client *python* "
                 "plays the same schedule with aiohttp and websockets, whose event loop adds its own time to both figures.", "",
                 "| client | games | interval s | offered/achieved moves/s | HTTP p50/p99 ms | push p50/p99 ms (goal ≤ 2/≤ 10) | "
-                "bridge commit→flush p50/p99 ms | late starts | errors | server CPU ms/move |",
+                "bridge commit→flush p50/p99 ms | late starts | errors | server CPU ms/move (app / bridge / nginx) |",
                 "|---|---|---|---|---|---|---|---|---|---|"]
         for r in paced:
             flush = r.get("bridge", {}).get("commit_to_flush", {})
             out.append(f"| {r.get('client', 'python')} | {r['games']} | {fmt(r['interval_s'], 2)} | {fmt(r['offered_moves_per_s'])}/{fmt(r['achieved_moves_per_s'])} | "
                        f"{fmt(r['http_ms']['p50'], 2)}/{fmt(r['http_ms']['p99'], 2)} | {fmt(r['push_ms']['p50'], 2)}/{fmt(r['push_ms']['p99'], 2)} | "
                        f"≤{fmt(flush.get('p50_le_ms'))}/≤{fmt(flush.get('p99_le_ms'))} | {r['late_starts']} of {r['moves']} | "
-                       f"{r['errors']} | {fmt(r.get('server_cpu_ms_per_move'), 2)} |")
+                       f"{r['errors']} | {fmt(r.get('server_cpu_ms_per_move'), 2)}{split(r)} |")
         out.append("")
     pages = [r for r in rows if r.get("scenario") == "page"]
     if pages:
