@@ -39,7 +39,7 @@ class Stack:
         self.db = sqlite3.connect(f"{data_dir}/gomoku.sqlite3", isolation_level=None, timeout=10)
         self.db.execute("PRAGMA journal_mode=WAL")
         # As the app commits (Store's `synchronous = NORMAL`): Python's default FULL would fsync the WAL in
-        # every commit, and the bridge's commit → frame clock starts at created_at, before the commit.
+        # every commit, and the bridge's commit → frame clock starts at created_us, before the commit.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.bell = f"{data_dir}/gomoku.sqlite3-bell"
 
@@ -59,8 +59,8 @@ class Stack:
     def publish(self, topic: str, html: str) -> float:
         """Commits one notification and rings the bell; returns the commit time (perf_counter)."""
         self.db.execute("BEGIN IMMEDIATE")
-        self.db.execute("INSERT INTO notifications (topic, html, created_at) VALUES (?, ?, ?)",
-                        (topic, html, int(time.time() * 1000)))
+        self.db.execute("INSERT INTO notifications (topic, html, created_us) VALUES (?, ?, ?)",
+                        (topic, html, time.time_ns() // 1000))
         self.db.execute("COMMIT")
         committed = time.perf_counter()
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as bell:

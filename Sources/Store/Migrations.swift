@@ -232,6 +232,14 @@ enum Migrations {
             // Trimming walks the ids (see `trimNotifications`); this index cost every publish a page of WAL.
             try db.execute(sql: "DROP INDEX notifications_created")
         }
+        migrator.registerMigration("011_notification_times_in_microseconds") { db in
+            // The bridge's commit → frame histogram starts at this time; whole milliseconds made every
+            // figure up to a millisecond late (half of one on average), against sub-millisecond buckets.
+            try db.execute(sql: """
+                ALTER TABLE notifications RENAME COLUMN created_at TO created_us;
+                UPDATE notifications SET created_us = created_us * 1000;
+                """)
+        }
         return migrator
     }()
 }

@@ -11,11 +11,12 @@ public struct Notification: Sendable, Equatable {
     public let userID: Int64?
     /// When set, only this connection receives it.
     public let connectionID: String?
-    /// Milliseconds since 1970.
-    public let createdAt: Int64
+    /// Microseconds since 1970, taken in the publishing transaction: the start of the bridge's
+    /// commit → frame clock, which measures fractions of a millisecond.
+    public let createdMicros: Int64
 
     /// The columns `init(row:)` reads, in its order.
-    static let columns = "id, topic, html, user_id, connection_id, created_at"
+    static let columns = "id, topic, html, user_id, connection_id, created_us"
 
     /// A row of `SELECT \(columns)`, read by position from the live statement (the bridge reads every one).
     init(row: Row) {
@@ -24,7 +25,7 @@ public struct Notification: Sendable, Equatable {
         html = row[2]
         userID = row[3]
         connectionID = row[4]
-        createdAt = row[5]
+        createdMicros = row[5]
     }
 }
 }
@@ -36,8 +37,8 @@ public enum Outbox {
     @discardableResult
     public static func publish(_ db: Database, topic: String, html: String, toUser userID: Int64? = nil,
                                toConnection connectionID: String? = nil) throws -> Int64 {
-        try db.cachedStatement(sql: "INSERT INTO notifications (topic, html, user_id, connection_id, created_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [topic, html, userID, connectionID, unixMillis()])
+        try db.cachedStatement(sql: "INSERT INTO notifications (topic, html, user_id, connection_id, created_us) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [topic, html, userID, connectionID, unixMicros()])
         return db.lastInsertedRowID
     }
 
@@ -112,14 +113,14 @@ public extension Store {
     /// transaction each, so writers never wait long. Returns how many were deleted.
     ///
     /// Notifications are created in id order, so the old ones are the ids below the first young one; no
-    /// index on `created_at` is kept for this (it cost every publish a page of WAL). Rows a few
+    /// index on `created_us` is kept for this (it cost every publish a page of WAL). Rows a few
     /// milliseconds out of order, or stamped by a clock that was later set back, wait for a later pass.
     @discardableResult
     func trimNotifications(olderThan age: Int64, batch: Int = 500) throws -> Int {
-        let cutoff = unixMillis() - age
+        let cutoff = (unixMillis() - age) * 1000
         // Scans only the old rows: the first row, in id order, that is young enough ends the scan.
         let firstYoung = try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM notifications WHERE created_at >= ? ORDER BY id LIMIT 1", arguments: [cutoff])
+            try Int64.fetchOne(db, sql: "SELECT id FROM notifications WHERE created_us >= ? ORDER BY id LIMIT 1", arguments: [cutoff])
         } ?? Int64.max
         var total = 0
         while true {
@@ -140,3 +141,6 @@ public extension Store {
 
 /// Milliseconds since 1970.
 public func unixMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+/// Microseconds since 1970 (`gettimeofday`'s resolution; a Double's 52 bits hold them until 2255).
+public func unixMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }

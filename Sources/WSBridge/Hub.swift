@@ -79,7 +79,7 @@ final class Hub: @unchecked Sendable {
 
     /// Sends each notification, in id order, to the connections it is for, and advances the cursor.
     func dispatch(_ notifications: [Outbox.Notification]) {
-        let now = unixMillis()
+        let now = unixMicros()
         lock.withLock {
             for notification in notifications where notification.id > cursor {
                 let text = Self.frame(notification)
@@ -107,13 +107,13 @@ final class Hub: @unchecked Sendable {
                         // clock after each one is its flush time; merged into /metrics once per batch.
                         var flushed = Metrics.Histogram()
                         for sink in sinks where sink.deliver(frame) {
-                            flushed.observe(Date().timeIntervalSince1970 * 1000 - Double(notification.createdAt))
+                            flushed.observe(Double(unixMicros() - notification.createdMicros) / 1000)
                         }
                         metrics.mergeFlush(flushed)
                     }
                 }
                 metrics.count(.framesOut, by: targets.count)
-                metrics.observeDispatch(milliseconds: Double(now - notification.createdAt))
+                metrics.observeDispatch(milliseconds: Double(now - notification.createdMicros) / 1000)
                 cursor = notification.id
             }
         }

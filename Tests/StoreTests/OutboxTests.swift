@@ -20,6 +20,30 @@ import Testing
         #expect(try store.latestNotificationID() == 3)
     }
 
+    @Test func aNotificationIsStampedInMicroseconds() throws {
+        let store = try temporaryStore()
+        let before = unixMicros()
+        try store.publishing { db in try Outbox.publish(db, topic: "t", html: "x") }
+        let after = unixMicros()
+        let stamp = try #require(try store.notifications(after: 0).first).createdMicros
+        #expect(stamp >= before && stamp <= after)
+    }
+
+    /// Migration 011: rows stamped in milliseconds by an older binary keep their time in microseconds.
+    @Test func millisecondStampsAreConvertedByTheMigration() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)/db.sqlite3").path
+        try Store(path: path).pool.write { db in
+            // The table as 010 left it, with a row from before 011.
+            try db.execute(sql: """
+                ALTER TABLE notifications RENAME COLUMN created_us TO created_at;
+                DELETE FROM grdb_migrations WHERE identifier = '011_notification_times_in_microseconds';
+                INSERT INTO notifications (topic, html, created_at) VALUES ('t', 'x', 1765000000123);
+                """)
+        }
+        let store = try Store(path: path)
+        #expect(try store.notifications(after: 0).map(\.createdMicros) == [1_765_000_000_123_000])
+    }
+
     @Test func aRolledBackChangePublishesNothing() throws {
         let store = try temporaryStore()
         struct Abort: Error {}
@@ -59,7 +83,7 @@ import Testing
     @Test func trimmingOldRowsMakesOlderCursorsAGapAndKeepsIdsGrowing() throws {
         let store = try temporaryStore()
         try store.publishing { db in for _ in 1...5 { try Outbox.publish(db, topic: "t", html: "x") } }
-        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_at = 0 WHERE id <= 3") }
+        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0 WHERE id <= 3") }
         #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
         #expect(try store.notifications(after: 0).map(\.id) == [4, 5])
         #expect(try store.replay(after: 2, upTo: 5, topics: ["t"], userID: nil) == .gap)
@@ -73,10 +97,10 @@ import Testing
         let store = try temporaryStore()
         try store.publishing { db in for _ in 1...6 { try Outbox.publish(db, topic: "t", html: "x") } }
         // Row 4 is young; row 5 is old but after it in id order (a clock set back): it waits.
-        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_at = 0 WHERE id IN (1, 2, 3, 5)") }
+        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0 WHERE id IN (1, 2, 3, 5)") }
         #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
         #expect(try store.notifications(after: 0).map(\.id) == [4, 5, 6])
-        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_at = 0") }
+        try store.pool.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0") }
         #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
         #expect(try store.notifications(after: 0).isEmpty)
         #expect(try store.trimNotifications(olderThan: 60_000) == 0)
