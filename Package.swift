@@ -46,8 +46,6 @@ let package = Package(
             dependencies: [
                 "Domain", "Platform",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                // SQLite's C API, for the one file control GRDB does not wrap (persistent WAL).
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

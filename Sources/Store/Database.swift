@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 
 /// The shared SQLite file: WAL, a busy timeout so several processes can write, foreign keys on.
 public struct Store: Sendable {
@@ -30,7 +29,6 @@ public struct Store: Sendable {
             return tries < 25_000
         }
         config.prepareDatabase { db in
-            try Self.keepLogFiles(db)
             try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
             if checkpoints == .inBackground { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopPages)") }
         }
@@ -43,16 +41,10 @@ public struct Store: Sendable {
         if migrate { try Migrations.migrator.migrate(pool) }
     }
 
-    /// Persistent WAL mode (GRDB's advice for databases shared between processes): the `-wal` and
-    /// `-shm` files stay when the last connection closes. Without it every process that was the last
-    /// one out — each plain CGI request — checkpointed and deleted both files on exit, and the next one
-    /// found no log and had GRDB create and drop a table to start one: two fdatasyncs, two file
-    /// creations and two unlinks in each cold request that only reads. Closing still checkpoints
-    /// whatever the log holds, so the database file alone stays complete.
-    static func keepLogFiles(_ db: GRDB.Database) throws {
-        var persist: CInt = 1
-        let code = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
-        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+    /// Rows this process has inserted, updated or deleted through the store since it opened it (schema
+    /// changes are not counted).
+    public func changesCount() throws -> Int {
+        try pool.writeWithoutTransaction { db in db.totalChangesCount }
     }
 
     /// True when every migration this binary knows has been applied.

@@ -7,7 +7,14 @@ enum Runner {
     static func cgi() -> Int32 {
         do {
             let app = try Bootstrap.app(flags: [:])
-            return CGI.serve(app: app)
+            let status = CGI.serve(app: app)
+            // Closing the database would make this process the last connection out, which copies the
+            // write-ahead log into the database file and syncs both — and deletes the log, so the next
+            // process writes one to start it again. A request that changed nothing exits without closing:
+            // the log stays for the next process, and nothing is synced (SQLite's files are safe at any
+            // exit). One that changed something closes as usual.
+            if (try? app.store.changesCount()) == 0 { exit(status) }
+            return status
         } catch {
             // Even a broken install answers CGI with a status line, never a bare crash.
             print("Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\nThe application is misconfigured; see the server's error log.")

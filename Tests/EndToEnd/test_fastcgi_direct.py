@@ -257,6 +257,32 @@ def test_cgi_post_through_csrf_registers_a_user(data_dir):
     assert "<h1>Welcome back, CGI User!</h1>" in home.text
 
 
+def test_a_cgi_request_that_changes_nothing_leaves_the_database_files_alone(data_dir):
+    """A CGI process that changed nothing exits without closing the database: closing would make it the
+    last connection out, which copies the write-ahead log into the database file, syncs both and deletes
+    the log, so that the next process has to write one again. One that changed something closes it."""
+    database = support.db_path(data_dir)
+    wal = Path(str(database) + "-wal")
+    # The first request creates the database (a change: it closes, and the log goes); the second starts a log.
+    for _ in range(2):
+        run_cgi(data_dir, "GET", "/accounts/login/")
+    assert wal.exists() and wal.stat().st_size > 0
+    files = wal.read_bytes(), database.read_bytes()
+    for path in ("/accounts/login/", "/healthz", "/games/"):
+        assert run_cgi(data_dir, "GET", path).status in (200, 302)
+        assert (wal.read_bytes(), database.read_bytes()) == files, path
+
+    page = run_cgi(data_dir, "GET", "/accounts/register/")
+    cookie, token = page.cookies()["gomoku_csrf"], support.csrf_token(page.text)
+    fields = dict(username="cgi_writer", email="w@example.org", display_name="W", password=DEFAULT_PASSWORD)
+    response = run_cgi(data_dir, "POST", "/accounts/register/", body=form(csrf_token=token, **fields),
+                       content_type="application/x-www-form-urlencoded", headers={"Cookie": f"gomoku_csrf={cookie}"})
+    assert response.status == 303, response.text
+    # Closed as the last connection out: the log was copied into the database file and deleted.
+    assert not wal.exists()
+    assert support.usernames(data_dir) == ["cgi_writer"]
+
+
 def test_cgi_body_cut_short_is_a_400(data_dir):
     env = app_env(data_dir, GATEWAY_INTERFACE="CGI/1.1", REQUEST_METHOD="POST", REQUEST_URI="/accounts/login/",
                   CONTENT_LENGTH="100", CONTENT_TYPE="application/x-www-form-urlencoded", HTTP_HOST="localhost")

@@ -67,25 +67,4 @@ import Testing
         let afterSuccess = reports.shouldReport(at: start + 62)
         #expect(afterSuccess, "a new run of failures is reported at once")
     }
-
-    /// Persistent WAL: the last connection out checkpoints but keeps `-wal` and `-shm`, so the next
-    /// process (a CGI request) finds a log and does not write one to start it.
-    @Test func theLogFilesOutliveTheLastConnectionAndAReaderDoesNotRestartTheLog() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-tests-\(UUID().uuidString)")
-        let path = directory.path + "/test.sqlite3"
-        do {
-            let store = try Store(path: path)
-            try store.pool.write { db in try db.execute(sql: "CREATE TABLE kept (value TEXT); INSERT INTO kept VALUES ('x')") }
-        }
-        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
-        #expect(FileManager.default.fileExists(atPath: path + "-shm"))
-        // The WAL header's salts (bytes 16–23) change whenever a writer starts the log anew.
-        let header = try #require(FileManager.default.contents(atPath: path + "-wal")).prefix(32)
-        #expect(header.count == 32)
-        do {
-            let store = try Store(path: path, migrate: false)
-            #expect(try store.pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM kept") } == "x")
-        }
-        #expect(try #require(FileManager.default.contents(atPath: path + "-wal")).prefix(32) == header)
-    }
 }
