@@ -436,6 +436,7 @@ static void read_spec(void) {
 }
 
 static void handle(struct connection *connection, double at) {
+    if (connection->length == BUFFER) fail("an answer or frame larger than %d bytes", BUFFER);
     ssize_t got = read(connection->fd, connection->buffer + connection->length, BUFFER - connection->length);
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (got <= 0) {

@@ -26,15 +26,23 @@ public final class FastCGIWorker: @unchecked Sendable {
         self.maxRequests = maxRequests
     }
 
+    /// The signals that stop (or, SIGHUP, would reload) a worker: taken only by `sigwait` in `run`.
+    static var stopSignalSet: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGTERM, SIGINT, SIGQUIT, SIGHUP] { sigaddset(&set, signal) }
+        return set
+    }
+
     /// Serves until told to stop; returns the process exit code.
     public func run() -> Int32 {
-        FCGX_Init()
-        // FCGX_Init's handlers only set a flag; route the signals to `sigwait` below instead.
-        signal(SIGPIPE, SIG_IGN)
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        for signal in [SIGTERM, SIGINT, SIGQUIT, SIGHUP] { sigaddset(&stopSignals, signal) }
+        // Blocked before FCGX_Init installs its handlers, which only set a flag: a stop signal that one of
+        // them caught on a thread not blocking it would be lost to `sigwait` below. (`serve` starts its
+        // workers with these already blocked, so one that comes during start-up waits for it.)
+        var stopSignals = Self.stopSignalSet
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        FCGX_Init()
+        signal(SIGPIPE, SIG_IGN)
         guard pipe(&stopPipe) == 0 else { logger.critical("cannot create the stop pipe"); return 1 }
         // Non-blocking listen socket: a loop woken for a connection may lose the race for it to
         // another process; accept then fails with EAGAIN instead of blocking past a stop request.

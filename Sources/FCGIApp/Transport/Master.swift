@@ -89,12 +89,13 @@ public final class Master {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
+        // Stop signals blocked from the start: one that arrives while the worker starts up waits for
+        // its `sigwait` instead of killing it half-started or reaching a thread that does not block it.
+        var blocked = FastCGIWorker.stopSignalSet
         var defaults = sigset_t()
         sigemptyset(&defaults)
         for signal in [SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigmask(&attributes, &blocked)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = arguments.map { strdup($0) } + [nil]
