@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(libfcgi-dev libfcgi-bin libsqlite3-dev libssl-dev zlib1g-dev nginx lighttpd spawn-fcgi tmux
                  chromium chromium-driver wrk unzip python3-venv curl libjs-katex
-                 libcurl4-openssl-dev)
+                 libcurl4-openssl-dev gcc)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
