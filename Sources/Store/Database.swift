@@ -41,10 +41,16 @@ public struct Store: Sendable {
         if migrate { try Migrations.migrator.migrate(pool) }
     }
 
-    /// Rows this process has inserted, updated or deleted through the store since it opened it (schema
-    /// changes are not counted).
-    public func changesCount() throws -> Int {
-        try pool.writeWithoutTransaction { db in db.totalChangesCount }
+    /// Whether a process that answered one request may exit without closing the database. Closing as the
+    /// last connection out copies the write-ahead log into the database file, syncs both and deletes the
+    /// log (which the next process then has to start again); that is needed only when this process changed
+    /// rows, or when the log has grown: a new process rebuilds the log's index and cannot tell copied
+    /// frames from others, so a log that nobody closes keeps every later writer's frames.
+    public func mayExitWithoutClosing(maxLogBytes: Int = 256 * 1024) throws -> Bool {
+        let changes = try pool.writeWithoutTransaction { db in db.totalChangesCount }
+        var log = stat()
+        let logBytes = stat(path + "-wal", &log) == 0 ? Int(log.st_size) : 0
+        return changes == 0 && logBytes <= maxLogBytes
     }
 
     /// True when every migration this binary knows has been applied.

@@ -117,7 +117,7 @@ public extension Store {
     /// milliseconds out of order, or stamped by a clock that was later set back, wait for a later pass.
     @discardableResult
     func trimNotifications(olderThan age: Int64, batch: Int = 500) throws -> Int {
-        let cutoff = (unixMillis() - age) * 1000
+        let cutoff = unixMicros() - age * 1000
         // Scans only the old rows: the first row, in id order, that is young enough ends the scan.
         let firstYoung = try pool.read { db in
             try Int64.fetchOne(db, sql: "SELECT id FROM notifications WHERE created_us >= ? ORDER BY id LIMIT 1", arguments: [cutoff])

@@ -8,12 +8,9 @@ enum Runner {
         do {
             let app = try Bootstrap.app(flags: [:])
             let status = CGI.serve(app: app)
-            // Closing the database would make this process the last connection out, which copies the
-            // write-ahead log into the database file and syncs both — and deletes the log, so the next
-            // process writes one to start it again. A request that changed nothing exits without closing:
-            // the log stays for the next process, and nothing is synced (SQLite's files are safe at any
-            // exit). One that changed something closes as usual.
-            if (try? app.store.changesCount()) == 0 { exit(status) }
+            // A request that changed nothing leaves the log for the next process and syncs nothing
+            // (SQLite's files are safe at any exit); see `mayExitWithoutClosing`.
+            if (try? app.store.mayExitWithoutClosing()) == true { exit(status) }
             return status
         } catch {
             // Even a broken install answers CGI with a status line, never a bare crash.

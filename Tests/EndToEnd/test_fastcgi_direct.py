@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import urllib.parse
 from collections import Counter
@@ -281,6 +282,35 @@ def test_a_cgi_request_that_changes_nothing_leaves_the_database_files_alone(data
     # Closed as the last connection out: the log was copied into the database file and deleted.
     assert not wal.exists()
     assert support.usernames(data_dir) == ["cgi_writer"]
+
+
+def test_a_cgi_request_that_changes_nothing_closes_the_database_once_the_log_has_grown(data_dir):
+    """A new process rebuilds the log's index and cannot tell copied frames from others, so a log that no
+    process closes keeps every later writer's frames: past 256 KB, a read-only request closes the database
+    as the last connection out, which copies the log into the database file and deletes it."""
+    database = support.db_path(data_dir)
+    wal = Path(str(database) + "-wal")
+    assert run_cgi(data_dir, "GET", "/accounts/login/").status == 200  # creates the database
+    # Frames nobody copied: written while another connection holds the database open, which then exits
+    # without closing it (as a read-only CGI request does).
+    script = f"""
+import os, sqlite3
+holder = sqlite3.connect({str(database)!r})
+holder.execute("SELECT count(*) FROM users").fetchall()
+writer = sqlite3.connect({str(database)!r}, isolation_level=None)
+writer.execute("CREATE TABLE filler (bytes BLOB)")
+writer.execute("BEGIN")
+for _ in range(100):
+    writer.execute("INSERT INTO filler VALUES (randomblob(3000))")
+writer.execute("COMMIT")
+writer.close()
+os._exit(0)
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    assert wal.stat().st_size > 256 * 1024
+    assert run_cgi(data_dir, "GET", "/accounts/login/").status == 200
+    assert not wal.exists()
+    assert support.db_query(data_dir, "SELECT count(*) FROM filler") == [(100,)]
 
 
 def test_cgi_body_cut_short_is_a_400(data_dir):
