@@ -103,12 +103,21 @@ def flush_histogram(port: int) -> dict[float, int]:
 
 
 def server_quantiles(before: dict[float, int], after: dict[float, int]) -> dict:
-    """p50/p99 of the frames written between two readings, as bucket upper bounds."""
+    """p50/p99 of the frames written between two readings: the bucket's upper bound, and an estimate
+    interpolated linearly within the bucket (as Prometheus's histogram_quantile does) to compare runs
+    whose figures fall in the same bucket."""
     delta = {bound: after[bound] - before.get(bound, 0) for bound in after}
     total = delta[float("inf")]
     result = {"server_frames": total}
-    for name, q in (("server_p50_ms_at_most", 0.5), ("server_p99_ms_at_most", 0.99)):
-        result[name] = next((bound for bound in sorted(delta) if delta[bound] >= q * total), None) if total else None
+    bounds = sorted(delta)
+    for label, q in (("p50", 0.5), ("p99", 0.99)):
+        upper = next((bound for bound in bounds if delta[bound] >= q * total), None) if total else None
+        result[f"server_{label}_ms_at_most"] = upper
+        if upper is not None and upper != float("inf"):
+            index = bounds.index(upper)
+            lower = bounds[index - 1] if index else 0.0
+            below = delta[lower] if index else 0
+            result[f"server_{label}_ms_estimate"] = round(lower + (upper - lower) * (q * total - below) / max(1, delta[upper] - below), 2)
     return result
 
 

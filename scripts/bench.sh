@@ -179,11 +179,13 @@ if want live; then
     done
     kill -TERM "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true
     # The kernel's part of a fan-out: the same small writes to loopback TCP connections, one thread per core, no
-    # event loop (9,900 connections: both ends live in one process until it forks, under a 20,000-fd limit).
-    if ${CC:-cc} -O2 -o "$tmp/fanout_floor" bench/fanout_floor.c 2>"$tmp/fanout-cc.log"; then
+    # event loop (9,900 connections: both ends live in one process until it forks, under a 20,000-fd limit);
+    # and of the 500-connection latency scenario: its 2 KB frames, each frame's time from the round's start.
+    if ${CC:-cc} -O2 -o "$tmp/fanout_floor" bench/fanout_floor.c -lpthread 2>"$tmp/fanout-cc.log"; then
         for mode in read noread; do
             line=$("$tmp/fanout_floor" 9900 5 "$mode" "$(nproc)") && record "$line" || echo "bench: fanout floor ($mode) failed" >&2
         done
+        line=$("$tmp/fanout_floor" 500 50 noread "$(nproc)" 2048) && record "$line" || echo "bench: fanout floor (500) failed" >&2
     else
         echo "bench: cannot compile bench/fanout_floor.c (see $tmp/fanout-cc.log)" >&2
     fi

@@ -26,13 +26,54 @@ final class Hub: @unchecked Sendable {
 
     private struct Connection {
         let userID: Int64?
-        let topics: [String]
+        let topics: Set<String>
         let sink: any FrameSink
+        let loop: (any EventLoop)?
+    }
+
+    /// One topic's subscribers on one event loop, kept as the array that loop's task takes whole:
+    /// a broadcast costs the tail thread one hand-over per loop, not a lookup and a retain per
+    /// connection (at 500 subscribers those retains, bouncing the connections' reference counts
+    /// between the cores, were most of a millisecond before the first frame was written).
+    private struct LoopShare {
+        let loop: any EventLoop
+        private(set) var sinks: [any FrameSink] = []
+        private(set) var userIDs: [Int64?] = []
+        private var ids: [String] = []
+        private var positions: [String: Int] = [:]
+
+        init(loop: any EventLoop) { self.loop = loop }
+
+        var isEmpty: Bool { sinks.isEmpty }
+
+        mutating func insert(id: String, userID: Int64?, sink: any FrameSink) {
+            guard positions[id] == nil else { return }
+            positions[id] = sinks.count
+            ids.append(id)
+            sinks.append(sink)
+            userIDs.append(userID)
+        }
+
+        /// Moves the last subscriber into the leaving one's place: constant time at any size (the
+        /// order of connections within a loop means nothing; each gets its notifications in id order).
+        mutating func remove(id: String) {
+            guard let index = positions.removeValue(forKey: id) else { return }
+            let last = sinks.count - 1
+            if index != last {
+                sinks.swapAt(index, last)
+                userIDs.swapAt(index, last)
+                ids.swapAt(index, last)
+                positions[ids[index]] = index
+            }
+            sinks.removeLast()
+            userIDs.removeLast()
+            ids.removeLast()
+        }
     }
 
     private let lock = NSLock()
     private var connections: [String: Connection] = [:]
-    private var byTopic: [String: Set<String>] = [:]
+    private var byTopic: [String: [ObjectIdentifier: LoopShare]] = [:]
     private var perUser: [Int64: Int] = [:]
     private var cursor: Int64 = 0
     private var limits: Limits
@@ -55,8 +96,15 @@ final class Hub: @unchecked Sendable {
         defer { lock.unlock() }
         if connections.count >= limits.maxConnections { throw .overloaded }
         if let userID, perUser[userID, default: 0] >= limits.connectionsPerUser { throw .tooManyForUser }
-        connections[id] = Connection(userID: userID, topics: topics, sink: sink)
-        for topic in topics { byTopic[topic, default: []].insert(id) }
+        let loop = sink.eventLoop
+        let connection = Connection(userID: userID, topics: Set(topics), sink: sink, loop: loop)
+        connections[id] = connection
+        if let loop {
+            let key = ObjectIdentifier(loop)
+            for topic in connection.topics {
+                byTopic[topic, default: [:]][key, default: LoopShare(loop: loop)].insert(id: id, userID: userID, sink: sink)
+            }
+        }
         if let userID { perUser[userID, default: 0] += 1 }
         metrics.setGauges(connections: connections.count, topics: byTopic.count)
         return cursor
@@ -65,9 +113,13 @@ final class Hub: @unchecked Sendable {
     func unregister(id: String) {
         lock.withLock {
             guard let connection = connections.removeValue(forKey: id) else { return }
-            for topic in connection.topics {
-                byTopic[topic]?.remove(id)
-                if byTopic[topic]?.isEmpty == true { byTopic.removeValue(forKey: topic) }
+            if let loop = connection.loop {
+                let key = ObjectIdentifier(loop)
+                for topic in connection.topics {
+                    byTopic[topic]?[key]?.remove(id: id)
+                    if byTopic[topic]?[key]?.isEmpty == true { byTopic[topic]?.removeValue(forKey: key) }
+                    if byTopic[topic]?.isEmpty == true { byTopic.removeValue(forKey: topic) }
+                }
             }
             if let userID = connection.userID {
                 perUser[userID, default: 1] -= 1
@@ -83,39 +135,46 @@ final class Hub: @unchecked Sendable {
         lock.withLock {
             for notification in notifications where notification.id > cursor {
                 let text = Self.frame(notification)
-                let targets: Set<String>
+                var sent = 0
                 if let connectionID = notification.connectionID {
-                    targets = byTopic[notification.topic]?.contains(connectionID) == true ? [connectionID] : []
-                } else {
-                    targets = byTopic[notification.topic] ?? []
-                }
-                // One task per event loop for all its connections, not one per connection.
-                var batches: [ObjectIdentifier: (loop: any EventLoop, sinks: [any FrameSink])] = [:]
-                for id in targets {
-                    guard let connection = connections[id] else { continue }
-                    if let userID = notification.userID, connection.userID != userID { continue }
-                    guard let loop = connection.sink.eventLoop else { continue }
-                    batches[ObjectIdentifier(loop), default: (loop, [])].sinks.append(connection.sink)
-                }
-                for (loop, sinks) in batches.values {
-                    // One frame per event loop, shared by its connections and compressed at most once for
-                    // them: its buffers' reference counts then stay in one core's cache instead of
-                    // bouncing between the loops' cores on every write.
-                    let frame = SharedFrame(text)
-                    loop.execute { [metrics] in
-                        // A frame for a writable socket is with the kernel when `deliver` returns, so the
-                        // clock after each one is its flush time; merged into /metrics once per batch.
-                        var flushed = Metrics.Histogram()
-                        for sink in sinks where sink.deliver(frame) {
-                            flushed.observe(Double(unixMicros() - notification.createdMicros) / 1000)
+                    if let connection = connections[connectionID], let loop = connection.loop,
+                       connection.topics.contains(notification.topic),
+                       notification.userID == nil || connection.userID == notification.userID {
+                        hand([connection.sink], on: loop, text: text, createdMicros: notification.createdMicros)
+                        sent = 1
+                    }
+                } else if let shares = byTopic[notification.topic] {
+                    for share in shares.values {
+                        var sinks = share.sinks
+                        if let userID = notification.userID {
+                            sinks = zip(share.sinks, share.userIDs).compactMap { sink, owner in owner == userID ? sink : nil }
+                            if sinks.isEmpty { continue }
                         }
-                        metrics.mergeFlush(flushed)
+                        hand(sinks, on: share.loop, text: text, createdMicros: notification.createdMicros)
+                        sent += sinks.count
                     }
                 }
-                metrics.count(.framesOut, by: targets.count)
+                metrics.count(.framesOut, by: sent)
                 metrics.observeDispatch(milliseconds: Double(now - notification.createdMicros) / 1000)
                 cursor = notification.id
             }
+        }
+    }
+
+    /// One task on `loop` writes the frame to all of `sinks`, which live on that loop.
+    private func hand(_ sinks: [any FrameSink], on loop: any EventLoop, text: String, createdMicros: Int64) {
+        // One frame per event loop, shared by its connections and compressed at most once for them:
+        // its buffers' reference counts then stay in one core's cache instead of bouncing between
+        // the loops' cores on every write.
+        let frame = SharedFrame(text)
+        loop.execute { [metrics] in
+            // A frame for a writable socket is with the kernel when `deliver` returns, so the clock
+            // after each one is its flush time; merged into /metrics once per batch.
+            var flushed = Metrics.Histogram()
+            for sink in sinks where sink.deliver(frame) {
+                flushed.observe(Double(unixMicros() - createdMicros) / 1000)
+            }
+            metrics.mergeFlush(flushed)
         }
     }
 

@@ -12,7 +12,8 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
     private var frames: [String] = []
     private(set) var closeCode: UInt16?
     /// An embedded loop: the hub's tasks run on this thread when the test reads what arrived.
-    private let loop = EmbeddedEventLoop()
+    private let loop: EmbeddedEventLoop
+    init(loop: EmbeddedEventLoop = EmbeddedEventLoop()) { self.loop = loop }
     var eventLoop: (any EventLoop)? { loop }
     var received: [String] {
         loop.run()
@@ -52,6 +53,35 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
         hub.unregister(id: "a")
         hub.dispatch([try notification(6, "game:1")])
         #expect(a.received.count == 2 && b.received.count == 4)
+    }
+
+    @Test func connectionsSharingAnEventLoopGetEachNotificationOnceAfterOthersLeave() throws {
+        let hub = Hub(limits: .init(), metrics: Metrics())
+        let loops = [EmbeddedEventLoop(), EmbeddedEventLoop()]
+        let sinks = (0..<10).map { RecordingSink(loop: loops[$0 % 2]) }
+        for (index, sink) in sinks.enumerated() {
+            // A topic named twice in a token counts once.
+            _ = try hub.register(id: "c\(index)", userID: Int64(index % 3), topics: ["t", "t", "u:\(index)"], sink: sink)
+        }
+        // First, last and middle of each loop's list leave: the others must keep their places.
+        for index in [0, 1, 8, 9, 4] { hub.unregister(id: "c\(index)") }
+        let staying = [2, 3, 5, 6, 7]
+        hub.dispatch([try notification(1, "t"), try notification(2, "t", user: 1), try notification(3, "t", connection: "c2"),
+                      try notification(4, "u:3", connection: "c2"), try notification(5, "t", user: 2, connection: "c3")])
+        for index in 0..<10 {
+            var expected: [String] = []
+            if staying.contains(index) {
+                expected.append("<!--n:1--><p id=x>1</p>")
+                if index % 3 == 1 { expected.append("<!--n:2--><p id=x>2</p>") }
+                if index == 2 { expected.append("<!--n:3--><p id=x>3</p>") }
+            }
+            #expect(sinks[index].received == expected, "connection c\(index)")
+        }
+        let metrics = hub.metrics.prometheusText()
+        #expect(metrics.contains("gomoku_bridge_frames_out_total 7"), "5 to the topic, 1 to its user, 1 to one connection: \(metrics)")
+        for index in staying { hub.unregister(id: "c\(index)") }
+        hub.dispatch([try notification(6, "t")])
+        #expect(sinks.allSatisfy { !$0.received.contains("<!--n:6--><p id=x>6</p>") })
     }
 
     @Test func limitsConnectionsPerUserAndClosesAllOnRestart() throws {
