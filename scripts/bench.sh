@@ -45,10 +45,10 @@ chmod 755 "$tmp"
 data=$tmp/data
 results=$tmp/results.jsonl
 : > "$results"
-run_pid=""
+run_pid="" app_pid="" bridge_pid=""
 cleanup() {
     # `|| true`: under `set -e` a failed kill (the stack already gone) would end the cleanup here.
-    if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null || true; wait "$run_pid" 2>/dev/null || true; fi
+    for pid in $run_pid $app_pid $bridge_pid; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     rm -f "$repo"/static/vendor/bench-*.html
     [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
@@ -175,9 +175,9 @@ if want live; then
         for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$BRIDGE_PORT/healthz" 2>/dev/null && break; sleep 0.05; done
         line=$("$repo/.venv/bin/python" bench/live_bench.py --data-dir "$data" --port "$BRIDGE_PORT" --pid "$bridge_pid" "$scenario") \
             && record "$line" || echo "bench: live scenario $scenario failed" >&2
-        kill -TERM "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null || true
+        kill -TERM "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null || true; bridge_pid=""
     done
-    kill -TERM "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true
+    kill -TERM "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true; app_pid=""
     # The kernel's part of a fan-out: the same small writes to loopback TCP connections, one thread per core, no
     # event loop (9,900 connections: both ends live in one process until it forks, under a 20,000-fd limit);
     # and of the 500-connection latency scenario: its 2 KB frames, each frame's time from the round's start.
