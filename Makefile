@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: setup build build-debug migrate run test test-unit test-e2e bench clean
+.PHONY: setup build build-debug migrate run test test-unit test-e2e bench bench-history clean
 
 setup:
 	./scripts/setup.sh
@@ -33,6 +33,10 @@ test-e2e:
 
 bench: build
 	./scripts/bench.sh
+
+# The headline figures of every run kept in bench/results/, oldest first.
+bench-history:
+	python3 bench/history.py
 
 clean:
 	rm -rf .build run
