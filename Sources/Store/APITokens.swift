@@ -33,14 +33,14 @@ public extension Store {
     /// older than `touchInterval` seconds, so authenticated reads do not all become writes.
     func apiTokenUser(hash: [UInt8], touchInterval: Int64 = 60) throws -> (APIToken, User)? {
         let now = unixNow()
-        let found = try pool.read { db -> (APIToken, User)? in
+        let found = try database.read { db -> (APIToken, User)? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE token_hash = ? AND expires_at > ?"),
                                              arguments: [Data(hash), now]),
                   let user = try Store.userByID(db, row["user_id"]) else { return nil }
             return (APIToken(row: row), user)
         }
         if let (token, _) = found, (token.lastUsedAt ?? 0) < now - touchInterval {
-            try pool.write { db in try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", arguments: [now, token.id]) }
+            try database.write { db in try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", arguments: [now, token.id]) }
         }
         return found
     }
@@ -59,7 +59,7 @@ public extension Store {
     /// Deletes expired tokens (the maintenance job calls this).
     @discardableResult
     func purgeExpiredAPITokens() throws -> Int {
-        try pool.write { db in
+        try database.write { db in
             try db.execute(sql: "DELETE FROM api_tokens WHERE expires_at <= ?", arguments: [unixNow()])
             return db.changesCount
         }

@@ -29,30 +29,30 @@ public enum AccountConflict: Error, Equatable, Sendable {
 /// Users, sessions and login throttling: every SQL statement about accounts lives here.
 public extension Store {
     func user(id: Int64) throws -> User? {
-        try pool.read { db in try Self.user(db, id: id) }
+        try database.read { db in try Self.user(db, id: id) }
     }
 
     func user(username: String) throws -> User? {
-        try pool.read { db in
+        try database.read { db in
             try Self.record(db, "SELECT \(User.columns) FROM users WHERE username = ?", [username], User.init)
         }
     }
 
     func usernameExists(_ username: String) throws -> Bool {
-        try pool.read { db in
+        try database.read { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)"), arguments: [username]) ?? false
         }
     }
 
     func emailExists(_ email: String) throws -> Bool {
-        try pool.read { db in
+        try database.read { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)"), arguments: [email]) ?? false
         }
     }
 
     /// Inserts a user; a taken username or email is reported, not thrown as a database error.
     func createUser(username: String, email: String, displayName: String, passwordHash: String) throws -> Result<User, AccountConflict> {
-        try pool.write { db in
+        try database.write { db in
             if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)"), arguments: [username]) == true {
                 return .failure(.usernameTaken)
             }
@@ -67,7 +67,7 @@ public extension Store {
     }
 
     func setPasswordHash(userID: Int64, _ hash: String) throws {
-        try pool.write { db in
+        try database.write { db in
             try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [hash, userID])
         }
     }
@@ -83,7 +83,7 @@ public extension Store {
     /// Stores a new session under the hash of its secret id; the plain id only ever lives in the cookie.
     func createSession(idHash: [UInt8], userID: Int64, lifetime: Int64, userAgent: String, ip: String) throws {
         let now = unixNow()
-        try pool.write { db in
+        try database.write { db in
             try db.execute(sql: """
                 INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -98,7 +98,7 @@ public extension Store {
     func sessionUser(idHash: [UInt8], lifetime: Int64) throws -> User? {
         let now = unixNow()
         // One SELECT is consistent by itself: no transaction around it (this runs on every request).
-        let found = try pool.unsafeRead { db -> (User, Int64)? in
+        let found = try database.unsafeRead { db -> (User, Int64)? in
             try Self.record(db, """
                 SELECT \(User.columns), sessions.last_seen_at FROM sessions JOIN users ON users.id = sessions.user_id
                 WHERE sessions.id_hash = ? AND sessions.expires_at > ?
@@ -106,7 +106,7 @@ public extension Store {
         }
         guard let (user, lastSeen) = found else { return nil }
         if now - lastSeen > 3600 {
-            try pool.write { db in
+            try database.write { db in
                 try db.execute(sql: "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?",
                                arguments: [now, now + lifetime, Data(idHash)])
             }
@@ -115,14 +115,14 @@ public extension Store {
     }
 
     func deleteSession(idHash: [UInt8]) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [Data(idHash)]) }
+        try database.write { db in try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [Data(idHash)]) }
     }
 
     // MARK: Login throttling
 
     /// Failed logins recorded for `scope` (an account or a client address) within the last `window` seconds.
     func recentLoginFailures(scope: String, window: Int64) throws -> Int {
-        try pool.read { db in
+        try database.read { db in
             try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM login_failures WHERE scope = ? AND at > ?"),
                              arguments: [scope, unixNow() - window]) ?? 0
         }
@@ -130,7 +130,7 @@ public extension Store {
 
     func recordLoginFailure(scopes: [String]) throws {
         let now = unixNow()
-        try pool.write { db in
+        try database.write { db in
             for scope in scopes {
                 try db.execute(sql: "INSERT INTO login_failures (scope, at) VALUES (?, ?)", arguments: [scope, now])
             }
@@ -140,13 +140,13 @@ public extension Store {
     }
 
     func clearLoginFailures(scope: String) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM login_failures WHERE scope = ?", arguments: [scope]) }
+        try database.write { db in try db.execute(sql: "DELETE FROM login_failures WHERE scope = ?", arguments: [scope]) }
     }
 
     /// Deletes expired sessions and stale login failures (the maintenance job calls this).
     func purgeExpiredSessions() throws {
         let now = unixNow()
-        try pool.write { db in
+        try database.write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [now])
             try db.execute(sql: "DELETE FROM login_failures WHERE at < ?", arguments: [now - 86_400])
         }

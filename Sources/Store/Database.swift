@@ -3,7 +3,8 @@ import GRDB
 
 /// The shared SQLite file: WAL, a busy timeout so several processes can write, foreign keys on.
 public struct Store: Sendable {
-    public let pool: DatabasePool
+    /// A pool (one writer, concurrent readers) or a single connection; see `Connections`.
+    public let database: any DatabaseWriter
     /// The database file.
     public let path: String
 
@@ -18,8 +19,18 @@ public struct Store: Sendable {
     /// 40 MB of log: far more than a checkpointer running every fraction of a second lets build up.
     public static let backstopPages = 10_000
 
+    /// How many connections this process opens.
+    public enum Connections: Sendable {
+        /// A writer and readers that run beside it: every long-running process.
+        case pool
+        /// One connection for reads and writes: a CGI process, which answers one request and exits. A pool
+        /// would also open a reader and, on opening, check the write-ahead log's size through Foundation's
+        /// URL resource values — about 1.5 ms of a cold request.
+        case single
+    }
+
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String, migrate: Bool = true, checkpoints: Checkpoints = .onCommit) throws {
+    public init(path: String, migrate: Bool = true, checkpoints: Checkpoints = .onCommit, connections: Connections = .pool) throws {
         var config = Configuration()
         // Several worker processes and the bridge share the file. SQLite's own busy timeout sleeps in
         // steps of up to 100 ms, which under load becomes the latency; retry every 50–500 µs instead,
@@ -37,8 +48,15 @@ public struct Store: Sendable {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        pool = try DatabasePool(path: path, configuration: config)
-        if migrate { try Migrations.migrator.migrate(pool) }
+        switch connections {
+        case .pool: database = try DatabasePool(path: path, configuration: config)
+        case .single:
+            database = try DatabaseQueue(path: path, configuration: config)
+            // A no-op on a file in WAL mode; a new file (a CGI install whose first request creates it)
+            // starts in it, so later pools and CGI processes share it the same way.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        }
+        if migrate { try Migrations.migrator.migrate(database) }
     }
 
     /// Whether a process that answered one request may exit without closing the database. Closing as the
@@ -47,7 +65,7 @@ public struct Store: Sendable {
     /// rows, or when the log has grown: a new process rebuilds the log's index and cannot tell copied
     /// frames from others, so a log that nobody closes keeps every later writer's frames.
     public func mayExitWithoutClosing(maxLogBytes: Int = 256 * 1024) throws -> Bool {
-        let changes = try pool.writeWithoutTransaction { db in db.totalChangesCount }
+        let changes = try database.writeWithoutTransaction { db in db.totalChangesCount }
         var log = stat()
         let logBytes = stat(path + "-wal", &log) == 0 ? Int(log.st_size) : 0
         return changes == 0 && logBytes <= maxLogBytes
@@ -55,14 +73,14 @@ public struct Store: Sendable {
 
     /// True when every migration this binary knows has been applied.
     public func isMigrated() throws -> Bool {
-        try pool.read { db in try Migrations.migrator.hasCompletedMigrations(db) }
+        try database.read { db in try Migrations.migrator.hasCompletedMigrations(db) }
     }
 
-    public func migrate() throws { try Migrations.migrator.migrate(pool) }
+    public func migrate() throws { try Migrations.migrator.migrate(database) }
 
     /// Identifiers of the applied migrations, oldest first.
     public func appliedMigrations() throws -> [String] {
-        try pool.read { db in try Migrations.migrator.appliedMigrations(db) }
+        try database.read { db in try Migrations.migrator.appliedMigrations(db) }
     }
 }
 

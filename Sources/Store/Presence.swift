@@ -50,7 +50,7 @@ public extension Store {
     }
 
     func presentUsers(topic: String) throws -> [User] {
-        try pool.read { db in try Self.presentUsers(db, topic: topic) }
+        try database.read { db in try Self.presentUsers(db, topic: topic) }
     }
 }
 

@@ -29,7 +29,7 @@ public final class WALCheckpointer: @unchecked Sendable {
     @discardableResult
     public func checkpoint() throws -> (walFrames: Int, checkpointed: Int) {
         do {
-            let result = try store.pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            let result = try store.database.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             return (result.walFrameCount, result.checkpointedFrameCount)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             // Another connection (a worker's backstop, a CGI process) is checkpointing right now.

@@ -1,12 +1,14 @@
 import Platform
 import FCGIApp
 import Foundation
+import Store
 
 /// The modes chosen from how we were started, outside argument parsing.
 enum Runner {
     static func cgi() -> Int32 {
         do {
-            let app = try Bootstrap.app(flags: [:])
+            let config = try Bootstrap.config(flags: [:])
+            let app = try App(config: config, store: Store(path: config.databasePath, connections: .single))
             let status = CGI.serve(app: app)
             // A request that changed nothing leaves the log for the next process and syncs nothing
             // (SQLite's files are safe at any exit); see `mayExitWithoutClosing`.

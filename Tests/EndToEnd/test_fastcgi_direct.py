@@ -264,10 +264,11 @@ def test_a_cgi_request_that_changes_nothing_leaves_the_database_files_alone(data
     the log, so that the next process has to write one again. One that changed something closes it."""
     database = support.db_path(data_dir)
     wal = Path(str(database) + "-wal")
-    # The first request creates the database (a change: it closes, and the log goes); the second starts a log.
+    # The first request creates the database (a change: it closes, and the log goes); the second opens a
+    # log and leaves it (empty: its one connection writes nothing to start it, as a pool's would).
     for _ in range(2):
         run_cgi(data_dir, "GET", "/accounts/login/")
-    assert wal.exists() and wal.stat().st_size > 0
+    assert wal.exists()
     files = wal.read_bytes(), database.read_bytes()
     for path in ("/accounts/login/", "/healthz", "/games/"):
         assert run_cgi(data_dir, "GET", path).status in (200, 302)

@@ -37,7 +37,7 @@ import Testing
         let first = try #require(body["token"] as? String)
         #expect((body["token_info"] as? [String: Any])?["device_name"] as? String == "phone")
         // Stored hashed only.
-        #expect(try t.app.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?", arguments: [Data(first.utf8)]) } == 0)
+        #expect(try t.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?", arguments: [Data(first.utf8)]) } == 0)
         #expect(json(call(t, "GET", "/api/v1/me/", token: first))["username"] as? String == "ana")
         let second = token(t, "ana", device: "laptop")
         let listed = json(call(t, "GET", "/api/v1/auth/tokens/", token: first))["tokens"] as? [[String: Any]] ?? []
@@ -54,7 +54,7 @@ import Testing
         #expect(call(t, "GET", "/api/v1/me/", token: second.token).status == .unauthorized)
         #expect(call(t, "DELETE", "/api/v1/auth/tokens/\(second.id)/", token: renewed).status == .notFound)
         // Expiry.
-        try t.app.store.pool.write { db in try db.execute(sql: "UPDATE api_tokens SET expires_at = 1") }
+        try t.app.store.database.write { db in try db.execute(sql: "UPDATE api_tokens SET expires_at = 1") }
         let expired = call(t, "GET", "/api/v1/me/", token: renewed)
         #expect(expired.status == .unauthorized && expired.header("WWW-Authenticate") == "Token")
         #expect(String(decoding: expired.cgiBytes(), as: UTF8.self).hasPrefix("Status: 401 Unauthorized\r\n"))

@@ -15,8 +15,26 @@ func temporaryStore() throws -> Store {
         #expect(try store.isMigrated())
         #expect(try store.appliedMigrations() == ["001_accounts", "002_games", "003_outbox", "004_moves", "005_friends_challenges", "006_jobs", "007_challenge_expiry", "008_school", "009_api_tokens", "010_notifications_trimmed_by_id", "011_notification_times_in_microseconds"])
         try store.migrate()
-        let mode = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let mode = try store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
+    }
+
+    @Test func oneConnectionCreatesAWALDatabaseAndSharesItWithAPool() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-tests-\(UUID().uuidString)").path + "/single.sqlite3"
+        // A CGI install whose first request creates the database.
+        let single = try Store(path: path, connections: .single)
+        #expect(try single.isMigrated())
+        #expect(try single.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try single.mayExitWithoutClosing() == false, "creating the tables changed the file")
+        #expect(try Store(path: path, connections: .single).mayExitWithoutClosing(maxLogBytes: .max), "opening an up-to-date file changes nothing")
+        let pool = try Store(path: path)
+        guard case .success(let dave) = try pool.createUser(username: "dave", email: "d@example.org", displayName: "D", passwordHash: "h")
+        else { Issue.record("user not created"); return }
+        #expect(try single.user(username: "dave")?.id == dave.id, "the single connection reads what the pool committed")
+        guard case .success = try single.createUser(username: "erin", email: "e@example.org", displayName: "E", passwordHash: "h")
+        else { Issue.record("user not created through the single connection"); return }
+        #expect(try pool.usernameExists("erin"))
+        #expect(try single.mayExitWithoutClosing() == false, "a process that wrote closes the database")
     }
 
     @Test func usersAreUniqueByUsernameAndEmailIgnoringCase() throws {
@@ -66,7 +84,7 @@ func temporaryStore() throws -> Store {
         #expect(first.games.map(\.white) == ["player2", "player4", "player6"])
         let second = try store.seedDemo(users: 2, games: 1, password: "pw2", passwordHash: "h")
         #expect(second.games.count == 1)
-        let counts = try store.pool.read { db in
+        let counts = try store.database.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM games")!)
         }
         #expect(counts.0 == 2 && counts.1 == 1)

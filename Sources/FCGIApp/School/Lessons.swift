@@ -32,7 +32,7 @@ extension App {
 
     func lessonsPage(_ context: RequestContext) throws -> Response {
         let syllabus = try syllabus()
-        let (current, progress) = try store.pool.read { db in
+        let (current, progress) = try store.database.read { db in
             (try level(of: context.user, db), try context.user.map { try Store.lessonProgress(db, userID: $0.id) } ?? [:])
         }
         let levels = SchoolLevel.allCases.map { level -> [String: Any] in
@@ -52,7 +52,7 @@ extension App {
         guard let user = context.user else { return signInFirst(context) }
         let lesson = try lesson(id)
         let topic = Self.lessonTopic(lesson.id, userID: user.id)
-        let (values, latest) = try store.pool.read { db -> ([String: Any], Int64) in
+        let (values, latest) = try store.database.read { db -> ([String: Any], Int64) in
             let latest = try Outbox.latestID(db)
             var values = try lessonValues(db, lesson: lesson, user: user, csrfToken: context.csrfToken)
             values["chat"] = try Store.tutorMessages(db, userID: user.id, lessonID: lesson.id).map {
@@ -163,7 +163,7 @@ extension App {
         guard let target = try syllabus().counterpart(of: lesson, in: level) else {
             throw HTTPError(.conflict, "The \(level.displayName) syllabus has no lessons yet.")
         }
-        try store.pool.write { db in try Store.setSchoolLevel(db, userID: user.id, level: level.rawValue) }
+        try store.database.write { db in try Store.setSchoolLevel(db, userID: user.id, level: level.rawValue) }
         let path = Route.lesson(target.id).path
         return context.request.htmx.isHTMX ? .clientRedirect(path) : .redirect(to: path, for: context.request)
     }
