@@ -7,9 +7,12 @@ import Store
 enum Runner {
     static func cgi() -> Int32 {
         do {
-            let config = try Bootstrap.config(flags: [:])
+            // Foundation builds a dictionary of every variable on each access: once for the settings and
+            // the request's meta-variables.
+            let environment = ProcessInfo.processInfo.environment
+            let config = try Bootstrap.config(flags: [:], environment: environment)
             let app = try App(config: config, store: Store(path: config.databasePath, connections: .single))
-            let status = CGI.serve(app: app)
+            let status = CGI.serve(app: app, environment: environment)
             // A request that changed nothing leaves the log for the next process and syncs nothing
             // (SQLite's files are safe at any exit); see `mayExitWithoutClosing`.
             if (try? app.store.mayExitWithoutClosing()) == true { exit(status) }
@@ -37,12 +40,14 @@ enum Runner {
 
 /// Config, logging and the app, the same way for every subcommand.
 enum Bootstrap {
-    static func sources(flags: [String: String], configFile: String? = nil) throws -> Config.Sources {
-        try Config.Sources.gather(flags: flags, configFile: configFile)
+    static func sources(flags: [String: String], configFile: String? = nil,
+                        environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Config.Sources {
+        try Config.Sources.gather(flags: flags, environment: environment, configFile: configFile)
     }
 
-    static func config(flags: [String: String], configFile: String? = nil) throws -> Config {
-        let sources = try sources(flags: flags, configFile: configFile)
+    static func config(flags: [String: String], configFile: String? = nil,
+                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
+        let sources = try sources(flags: flags, configFile: configFile, environment: environment)
         let config = try Config.resolve(sources)
         LogfmtHandler.bootstrapOnce(level: config.logLevel)
         return config

@@ -19,8 +19,7 @@ public enum CGI {
         "DOCUMENT_URI",
     ]
 
-    public static func serve(app: App) -> Int32 {
-        let environment = ProcessInfo.processInfo.environment
+    public static func serve(app: App, environment: [String: String]) -> Int32 {
         let params = environment.filter { metaVariables.contains($0.key) || $0.key.hasPrefix("HTTP_") }
         let length = Int(params["CONTENT_LENGTH"] ?? "") ?? 0
         let response: Response
