@@ -13,11 +13,7 @@ import os
 import statistics
 import sys
 
-
-def fmt(value, digits=1) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+from report import fmt
 
 
 def pair(a, b, digits=2) -> str:

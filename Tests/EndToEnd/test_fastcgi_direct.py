@@ -268,7 +268,7 @@ def test_a_cgi_request_that_changes_nothing_leaves_the_database_files_alone(data
     # log and leaves it (empty: its one connection writes nothing to start it, as a pool's would).
     for _ in range(2):
         run_cgi(data_dir, "GET", "/accounts/login/")
-    assert wal.exists()
+    assert wal.exists() and wal.stat().st_size == 0, "a request that reads writes nothing to the log"
     files = wal.read_bytes(), database.read_bytes()
     for path in ("/accounts/login/", "/healthz", "/games/"):
         assert run_cgi(data_dir, "GET", path).status in (200, 302)
