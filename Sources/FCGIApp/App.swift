@@ -24,6 +24,8 @@ public struct App: Sendable {
     /// in this process (see `RenderMemo`).
     let boards = RenderMemo<Int64, GameRecord>(capacity: 256)
     let presenceLists = RenderMemo<String, PresenceInput>(capacity: 1024)
+    /// Game pages (about 22 KB each) by game and the viewer's role (see `PageMemo`).
+    let gamePages = PageMemo<GamePageKey, GamePageInput>(capacity: 256)
 
     public init(config: Config, store: Store? = nil) throws {
         self.config = config

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Platform
 import Testing
 @testable import FCGIApp
 @testable import Store
@@ -122,6 +123,62 @@ import Testing
         _ = boards.html(for: 2, from: try record(2)) { "game 2" }
         _ = boards.html(for: 3, from: try record(3)) { "game 3" }
         #expect(boards.html(for: 1, from: after) { renders += 1; return "at 1, again" } == "at 1, again" && renders == 3)
+    }
+
+    @Test func aKeptPageIsSplicedWithEachRequestsValuesEscapedAndRenderedAgainForNewInput() throws {
+        let pages = PageMemo<Int, String>(capacity: 2)
+        var renders = 0
+        func render(_ viewer: PageMemo<Int, String>.Viewer) -> String {
+            renders += 1
+            return "<p title=\"\(viewer.csrfToken)\">\(viewer.displayName) (\(viewer.username))</p><a href=\"\(viewer.liveURL)\">\(renders)</a>"
+        }
+        func viewer(_ name: String) -> PageMemo<Int, String>.Viewer {
+            .init(csrfToken: "token-" + name, liveURL: "/ws/?t=\(name)&last=1", username: name, displayName: name.capitalized)
+        }
+        func page(_ key: Int, _ input: String, _ who: PageMemo<Int, String>.Viewer, signedIn: Bool = true) -> String {
+            String(decoding: pages.page(for: key, from: input, viewer: who, signedIn: signedIn, render: render), as: UTF8.self)
+        }
+        #expect(page(1, "state 1", viewer("ann")) == #"<p title="token-ann">Ann (ann)</p><a href="/ws/?t=ann&amp;last=1">1</a>"#)
+        #expect(page(1, "state 1", viewer("bo")) == #"<p title="token-bo">Bo (bo)</p><a href="/ws/?t=bo&amp;last=1">1</a>"#)
+        let odd = PageMemo<Int, String>.Viewer(csrfToken: "t", liveURL: "u", username: "hole0x1", displayName: #"<b>"Q" & 'R'</b>"#)
+        #expect(page(1, "state 1", odd) == #"<p title="t">&lt;b&gt;&quot;Q&quot; &amp; &#39;R&#39;&lt;/b&gt; (hole0x1)</p><a href="u">1</a>"#)
+        #expect(renders == 1)
+        #expect(page(1, "state 2", viewer("ann")).hasSuffix(">2</a>"), "a new input renders the page again")
+        #expect(page(1, "state 2", viewer("ann"), signedIn: false).hasSuffix(">3</a>"), "so does a viewer signed in differently")
+        _ = page(2, "x", viewer("ann"))
+        _ = page(3, "x", viewer("ann"))
+        #expect(page(1, "state 2", viewer("ann"), signedIn: false).hasSuffix(">6</a>"), "kept within the capacity")
+    }
+
+    @Test func viewersOfAGameShareItsPageButEachGetsTheirOwnTokensAndName() throws {
+        let (t, black, white, carol) = try setUp()
+        _ = try t.app.store.createUser(username: "dan", email: "dan@example.org", displayName: #"Dan <&> "Q""#, passwordHash: "x")
+        let dan = try t.sessionCookie("dan")
+        func page(_ cookie: String) -> String { t.get("/games/1/", headers: ["Cookie": cookie]).text }
+        /// Every CSRF token in the page (head, htmx headers, sign-out, board and resign forms) and the user
+        /// its live subscription is for.
+        func viewer(_ html: String) throws -> (tokens: Set<String>, count: Int, userID: Int64?) {
+            let tokens = html.matches(of: /(?:name="csrf_token" value=|content=|"X-CSRF-Token":)"([A-Za-z0-9_-]{20,})"/).map { String($0.output.1) }
+            let url = try #require(html.firstMatch(of: /ws-connect="\/ws\/\?t=([^&"]+)&amp;last=\d+"/))
+            return (Set(tokens), tokens.count, try SubscriptionToken.verify(String(url.output.1), secret: t.app.config.secret).userID)
+        }
+        let carols = page(carol), dans = page(dan)
+        #expect(carols.contains("Signed in as <strong>Carol</strong>") && dans.contains("Signed in as <strong>Dan &lt;&amp;&gt; &quot;Q&quot;</strong>"))
+        #expect(!dans.contains("Carol</strong>"))
+        let (carolTokens, carolCount, carolID) = try viewer(carols), (danTokens, danCount, danID) = try viewer(dans)
+        #expect(carolTokens.count == 1 && danTokens.count == 1 && carolTokens != danTokens && carolCount == 4 && danCount == 4)
+        let carolUser = try t.app.store.user(username: "carol"), danUser = try t.app.store.user(username: "dan")
+        #expect(carolID == carolUser?.id && danID == danUser?.id)
+        // The players see their own forms; a spectator's page after theirs is still a spectator's.
+        let blacks = page(black)
+        let blackTokens = try viewer(blacks)
+        #expect(blacks.contains(#"data-you="black""#) && blacks.contains(">Resign<") && blackTokens.count == 5 && blackTokens.tokens.count == 1)
+        #expect(page(white).contains(#"data-you="white""#) && page(carol).contains(#"data-you="spectator""#))
+        // What changes the game or who is here shows on the next request.
+        #expect(move(t, black, "7,7", number: 1).status == .ok)
+        #expect(page(dan).contains(#"<span id="p-7-7" class="cell black last""#) && page(carol).contains("White (Player 2) to play · move 2"))
+        try t.listen(["game:1"], as: "dan")
+        #expect(page(carol).contains(#"title="@dan"><span class="presence-dot" aria-hidden="true"></span>Dan &lt;&amp;&gt; &quot;Q&quot;</li>"#))
     }
 
     @Test func eachWorkerReplaysTheMovesTheOtherMadeMeanwhile() throws {

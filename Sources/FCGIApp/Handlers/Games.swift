@@ -19,20 +19,27 @@ extension App {
                     try Store.presentUsers(db, topic: Self.gameTopic(id)), try Outbox.latestID(db))
         }
         let role = user.id == record.blackID ? "black" : user.id == record.whiteID ? "white" : "spectator"
-        // One flat context: every name a template looks up inside a section is searched for in each
-        // enclosing context first, and lookups are most of Mustache's rendering time.
-        let values: [String: Any] = [
-            "id": id, "black_name": record.blackName, "white_name": record.whiteName,
-            "black_username": record.blackUsername, "white_username": record.whiteUsername,
-            "ruleset": game.ruleset.displayName, "ruleset_summary": game.ruleset.summary, "size": record.boardSize,
-            "role": role, "is_player": role != "spectator", "can_resign": role != "spectator" && !game.status.isOver,
-            "resign_path": Route.gameResign(id).path,
-            "board": BoardView(record: record, game: game).renderPage(csrfToken: context.csrfToken, boards: boards),
-            "presence": try presenceFragment(topic: Self.gameTopic(id), users: present, oob: false),
-        ]
-        return try page("pages/game", context, title: "\(record.blackName) vs \(record.whiteName)", values: values,
-                        topics: [Self.gameTopic(id)], latestID: latest)
+        return try memoizedPage("pages/game", context, memo: gamePages, key: GamePageKey(id: id, role: role),
+                                input: GamePageInput(record: record, present: present),
+                                topics: [Self.gameTopic(id)], latestID: latest) { viewer in
+            // One flat context: every name a template looks up inside a section is searched for in
+            // each enclosing context first, and lookups are most of Mustache's rendering time.
+            (title: "\(record.blackName) vs \(record.whiteName)", values: [
+                "id": id, "black_name": record.blackName, "white_name": record.whiteName,
+                "black_username": record.blackUsername, "white_username": record.whiteUsername,
+                "ruleset": game.ruleset.displayName, "ruleset_summary": game.ruleset.summary, "size": record.boardSize,
+                "role": role, "is_player": role != "spectator", "can_resign": role != "spectator" && !game.status.isOver,
+                "resign_path": Route.gameResign(id).path,
+                "board": BoardView(record: record, game: game).renderPage(csrfToken: viewer.csrfToken, boards: boards),
+                "presence": try presenceFragment(topic: Self.gameTopic(id), users: present, oob: false),
+            ])
+        }
     }
+
+    /// A game page is kept per game and role (see `PageMemo`), rendered anew when the game's row or
+    /// who is here changes.
+    struct GamePageKey: Hashable { let id: Int64; let role: String }
+    struct GamePageInput: Equatable { let record: GameRecord; let present: [User] }
 
     func gameMove(_ context: RequestContext, id: Int64) throws -> Response {
         guard let user = context.user else { throw HTTPError(.forbidden, "Sign in to play.") }

@@ -10,14 +10,39 @@ extension App {
     func page(_ template: String, _ context: RequestContext, title: String, values: [String: Any] = [:],
               fragment: String? = nil, status: HTTPStatus = .ok, topics: [String] = [], latestID: Int64? = nil) throws -> Response {
         var values = values
-        let allTopics = topics + (context.user.map { [Self.userTopic($0.id)] } ?? [])
+        let allTopics = Self.pageTopics(topics, context)
         if !allTopics.isEmpty, !(fragment != nil && context.request.htmx.wantsPartial) {
             values["live"] = liveSubscription(allTopics, context, latestID: try latestID ?? store.latestNotificationID())
         }
-        let all = views.layoutContext(context, title: title, extra: values)
+        let all = views.layoutContext(title: title, csrfToken: context.csrfToken,
+                                      user: context.user.map { ($0.username, $0.displayName) }, extra: values)
         guard let fragment else { return Response.html(try views.render(template, all), status: status) }
         let name = context.request.htmx.wantsPartial ? fragment : template
         return Response.html(try views.render(name, all), status: status).varyOnHTMX()
+    }
+
+    /// A whole page kept in `memo` (see `PageMemo`) under `key` while `input` stays the same: `render`
+    /// — the page's title and values, given stand-ins for the viewer's CSRF token and name — runs only
+    /// for an input not seen last for `key`, so everything it uses must follow from `input`.
+    func memoizedPage<Key, Input>(_ template: String, _ context: RequestContext, memo: PageMemo<Key, Input>, key: Key,
+                                  input: Input, topics: [String], latestID: Int64,
+                                  render: (PageMemo<Key, Input>.Viewer) throws -> (title: String, values: [String: Any])) throws -> Response {
+        let live = LiveSubscription(topics: Self.pageTopics(topics, context), user: context.user, latestID: latestID, secret: config.secret)
+        let viewer = PageMemo<Key, Input>.Viewer(csrfToken: context.csrfToken, liveURL: live.url,
+                                                 username: context.user?.username ?? "", displayName: context.user?.displayName ?? "")
+        let body = try memo.page(for: key, from: input, viewer: viewer, signedIn: context.user != nil) { standIns in
+            var (title, values) = try render(standIns)
+            values["live"] = ["url": standIns.liveURL]
+            return try views.render(template, views.layoutContext(
+                title: title, csrfToken: standIns.csrfToken,
+                user: context.user.map { _ in (standIns.username, standIns.displayName) }, extra: values))
+        }
+        return Response(status: .ok, headers: [("Content-Type", "text/html; charset=utf-8")], body: body)
+    }
+
+    /// What a page subscribes to: its own topics and, for a signed-in viewer, their user topic.
+    static func pageTopics(_ topics: [String], _ context: RequestContext) -> [String] {
+        topics + (context.user.map { [userTopic($0.id)] } ?? [])
     }
 
     /// A user's own topics. `user:` reaches every page of theirs (toasts, being sent to a new game,

@@ -158,13 +158,14 @@ struct HTMLBytesContentType: MustacheContentType {
 }
 
 extension Views {
-    /// The values the base layout reads, for any page.
-    func layoutContext(_ context: RequestContext, title: String, extra: [String: Any] = [:]) -> [String: Any] {
+    /// The values the base layout reads, for any page; `user` is the signed-in viewer's.
+    func layoutContext(title: String, csrfToken: String, user: (username: String, displayName: String)?,
+                       extra: [String: Any] = [:]) -> [String: Any] {
         var values: [String: Any] = [
             "title": title,
-            "csrf_token": context.csrfToken,
+            "csrf_token": csrfToken,
         ]
-        if let user = context.user {
+        if let user {
             values["user"] = ["username": user.username, "display_name": user.displayName]
         }
         for (key, value) in extra { values[key] = value }
