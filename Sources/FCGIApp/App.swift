@@ -7,7 +7,7 @@ import Store
 /// (FastCGI, CGI, the `request` subcommand, tests) calls the same way.
 public struct App: Sendable {
     public let config: Config
-    public let store: Store
+    public private(set) var store: Store
     let views: Views
     let passwords: PasswordHasher
     let csrf: CSRF
@@ -35,6 +35,14 @@ public struct App: Sendable {
         csrf = CSRF(secret: config.secret)
         logger = Logger(label: "gomoku.app")
         school = SchoolCatalog(directory: config.root + "/content/school")
+    }
+
+    /// This app for one thread that answers requests: the same caches, and a read connection of the
+    /// thread's own (`Store.withOwnReader`).
+    public func forRequestThread() throws -> App {
+        var app = self
+        app.store = try store.withOwnReader()
+        return app
     }
 
     /// Answers one request. Never throws: every failure becomes an error page or fragment.

@@ -33,7 +33,7 @@ public extension Store {
     /// older than `touchInterval` seconds, so authenticated reads do not all become writes.
     func apiTokenUser(hash: [UInt8], touchInterval: Int64 = 60) throws -> (APIToken, User)? {
         let now = unixNow()
-        let found = try database.read { db -> (APIToken, User)? in
+        let found = try read { db -> (APIToken, User)? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE token_hash = ? AND expires_at > ?"),
                                              arguments: [Data(hash), now]),
                   let user = try Store.userByID(db, row["user_id"]) else { return nil }

@@ -29,23 +29,23 @@ public enum AccountConflict: Error, Equatable, Sendable {
 /// Users, sessions and login throttling: every SQL statement about accounts lives here.
 public extension Store {
     func user(id: Int64) throws -> User? {
-        try database.read { db in try Self.user(db, id: id) }
+        try read { db in try Self.user(db, id: id) }
     }
 
     func user(username: String) throws -> User? {
-        try database.read { db in
+        try read { db in
             try Self.record(db, "SELECT \(User.columns) FROM users WHERE username = ?", [username], User.init)
         }
     }
 
     func usernameExists(_ username: String) throws -> Bool {
-        try database.read { db in
+        try read { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)"), arguments: [username]) ?? false
         }
     }
 
     func emailExists(_ email: String) throws -> Bool {
-        try database.read { db in
+        try read { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)"), arguments: [email]) ?? false
         }
     }
@@ -98,7 +98,7 @@ public extension Store {
     func sessionUser(idHash: [UInt8], lifetime: Int64) throws -> User? {
         let now = unixNow()
         // One SELECT is consistent by itself: no transaction around it (this runs on every request).
-        let found = try database.unsafeRead { db -> (User, Int64)? in
+        let found = try unsafeRead { db -> (User, Int64)? in
             try Self.record(db, """
                 SELECT \(User.columns), sessions.last_seen_at FROM sessions JOIN users ON users.id = sessions.user_id
                 WHERE sessions.id_hash = ? AND sessions.expires_at > ?
@@ -122,7 +122,7 @@ public extension Store {
 
     /// Failed logins recorded for `scope` (an account or a client address) within the last `window` seconds.
     func recentLoginFailures(scope: String, window: Int64) throws -> Int {
-        try database.read { db in
+        try read { db in
             try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM login_failures WHERE scope = ? AND at > ?"),
                              arguments: [scope, unixNow() - window]) ?? 0
         }

@@ -7,6 +7,10 @@ public struct Store: Sendable {
     public let database: any DatabaseWriter
     /// The database file.
     public let path: String
+    /// A read-only connection of one thread's own (see `withOwnReader`), used by `read` and `unsafeRead`
+    /// instead of `database`.
+    private let ownReader: DatabaseQueue?
+    private let configuration: Configuration
 
     /// Who copies the write-ahead log back into the database file (a checkpoint).
     public enum Checkpoints: Sendable {
@@ -44,6 +48,8 @@ public struct Store: Sendable {
             if checkpoints == .inBackground { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopPages)") }
         }
         self.path = path
+        configuration = config
+        ownReader = nil
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -57,6 +63,37 @@ public struct Store: Sendable {
             try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
         }
         if migrate { try Migrations.migrator.migrate(database) }
+    }
+
+    private init(copying store: Store, ownReader: DatabaseQueue) {
+        database = store.database
+        path = store.path
+        configuration = store.configuration
+        self.ownReader = ownReader
+    }
+
+    /// This store with a read-only connection of its own for `read` and `unsafeRead`, for one thread that
+    /// answers requests. A pool hands its readers out through one serial queue and a lock: a FastCGI
+    /// worker's request threads queued there for every read (context switches, and a key path built on
+    /// each hand-out). Writes still go through `database`, whose one writer serialises them in-process.
+    public func withOwnReader() throws -> Store {
+        var readOnly = configuration
+        readOnly.readonly = true
+        readOnly.label = "own reader"
+        return Store(copying: self, ownReader: try DatabaseQueue(path: path, configuration: readOnly))
+    }
+
+    /// Reads in one transaction (one snapshot), on this store's own reader when it has one.
+    public func read<T>(_ value: (Database) throws -> T) throws -> T {
+        if let ownReader { return try ownReader.read(value) }
+        return try database.read(value)
+    }
+
+    /// One statement's read outside a transaction (each statement sees the latest commit), on this
+    /// store's own reader when it has one.
+    public func unsafeRead<T>(_ value: (Database) throws -> T) throws -> T {
+        if let ownReader { return try ownReader.unsafeRead(value) }
+        return try database.unsafeRead(value)
     }
 
     /// Whether a process that answered one request may exit without closing the database. Closing as the
@@ -73,14 +110,14 @@ public struct Store: Sendable {
 
     /// True when every migration this binary knows has been applied.
     public func isMigrated() throws -> Bool {
-        try database.read { db in try Migrations.migrator.hasCompletedMigrations(db) }
+        try read { db in try Migrations.migrator.hasCompletedMigrations(db) }
     }
 
     public func migrate() throws { try Migrations.migrator.migrate(database) }
 
     /// Identifiers of the applied migrations, oldest first.
     public func appliedMigrations() throws -> [String] {
-        try database.read { db in try Migrations.migrator.appliedMigrations(db) }
+        try read { db in try Migrations.migrator.appliedMigrations(db) }
     }
 }
 

@@ -107,7 +107,7 @@ public struct GameFilter: Sendable, Equatable {
 public extension Store {
     /// One page of games, most recently active first, and how many match in all.
     func games(_ filter: GameFilter, limit: Int, offset: Int) throws -> (games: [GameRecord], total: Int) {
-        try database.read { db in
+        try read { db in
             var conditions: [String] = []
             var arguments: [(any DatabaseValueConvertible)?] = []
             if let status = filter.status { conditions.append("games.status = ?"); arguments.append(status) }

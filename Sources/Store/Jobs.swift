@@ -156,7 +156,7 @@ public extension Store {
 
     /// Milliseconds until the next queued job is due or a lease runs out (nil when nothing waits).
     func millisecondsUntilNextJob() throws -> Int64? {
-        try database.read { db in
+        try read { db in
             let next = try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT MIN(t) FROM (SELECT MIN(run_after) AS t FROM jobs WHERE state = 'queued'
                                     UNION ALL SELECT MIN(lease_until) FROM jobs WHERE state = 'running')

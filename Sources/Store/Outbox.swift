@@ -77,21 +77,21 @@ public extension Store {
     /// Notifications after `cursor`, oldest first, at most `limit`. One SELECT is consistent by itself:
     /// no transaction around it (the bridge runs this on every wake-up; BEGIN and COMMIT cost more).
     func notifications(after cursor: Int64, limit: Int = 1000) throws -> [Outbox.Notification] {
-        try database.unsafeRead { db in
+        try unsafeRead { db in
             try Self.records(db, "SELECT \(Outbox.Notification.columns) FROM notifications WHERE id > ? ORDER BY id LIMIT ?",
                              [cursor, limit], Outbox.Notification.init)
         }
     }
 
     func latestNotificationID() throws -> Int64 {
-        try database.unsafeRead { db in try Outbox.latestID(db) }
+        try unsafeRead { db in try Outbox.latestID(db) }
     }
 
     /// What a connection subscribed to `topics` missed after `cursor`, up to `upTo` (where the live tail
     /// takes over), or `.gap` when part of it was trimmed. Notifications addressed to one user are
     /// replayed only to that user; those addressed to one connection only ever went live.
     func replay(after cursor: Int64, upTo: Int64, topics: [String], userID: Int64?, limit: Int = 10_000) throws -> Replay {
-        try database.read { db in
+        try read { db in
             let trimmedThrough = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM outbox_state WHERE key = 'trimmed_through'")) ?? 0
             if cursor < trimmedThrough { return .gap }
             guard !topics.isEmpty, upTo > cursor else { return .notifications([]) }
@@ -119,7 +119,7 @@ public extension Store {
     func trimNotifications(olderThan age: Int64, batch: Int = 500) throws -> Int {
         let cutoff = unixMicros() - age * 1000
         // Scans only the old rows: the first row, in id order, that is young enough ends the scan.
-        let firstYoung = try database.read { db in
+        let firstYoung = try read { db in
             try Int64.fetchOne(db, sql: "SELECT id FROM notifications WHERE created_us >= ? ORDER BY id LIMIT 1", arguments: [cutoff])
         } ?? Int64.max
         var total = 0

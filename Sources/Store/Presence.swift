@@ -50,7 +50,7 @@ public extension Store {
     }
 
     func presentUsers(topic: String) throws -> [User] {
-        try database.read { db in try Self.presentUsers(db, topic: topic) }
+        try read { db in try Self.presentUsers(db, topic: topic) }
     }
 }
 

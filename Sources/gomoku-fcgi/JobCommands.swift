@@ -42,7 +42,7 @@ struct JobsCommand: ParsableCommand {
                 guard let parsed = Job.State(rawValue: state) else { throw ValidationError("state must be queued, running, done or failed") }
                 filter = parsed
             }
-            let jobs = try Store(path: config.databasePath).database.read { db in try Jobs.recent(db, state: filter, limit: max(1, limit)) }
+            let jobs = try Store(path: config.databasePath).read { db in try Jobs.recent(db, state: filter, limit: max(1, limit)) }
             for job in jobs {
                 let outcome = job.error ?? job.result ?? ""
                 print("\(job.id)\t\(job.kind)\t\(job.state.rawValue)\tattempts=\(job.attempts)/\(job.maxAttempts)\t\(outcome)")

@@ -37,7 +37,7 @@ import Testing
         let first = try #require(body["token"] as? String)
         #expect((body["token_info"] as? [String: Any])?["device_name"] as? String == "phone")
         // Stored hashed only.
-        #expect(try t.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?", arguments: [Data(first.utf8)]) } == 0)
+        #expect(try t.app.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?", arguments: [Data(first.utf8)]) } == 0)
         #expect(json(call(t, "GET", "/api/v1/me/", token: first))["username"] as? String == "ana")
         let second = token(t, "ana", device: "laptop")
         let listed = json(call(t, "GET", "/api/v1/auth/tokens/", token: first))["tokens"] as? [[String: Any]] ?? []

@@ -68,7 +68,7 @@ import Testing
         let second = try #require(try notifications(t).last)
         #expect(second.html.contains(#"<span id="p-7-8" class="cell white last""#))
         #expect(second.html.contains(#"<span id="p-7-7" class="cell black" role="img" aria-label="h8 black" hx-swap-oob="true"></span>"#))
-        let stored = try t.app.store.database.read { db in try Store.moves(db, gameID: 1) }
+        let stored = try t.app.store.read { db in try Store.moves(db, gameID: 1) }
         #expect(stored == [StoredMove(number: 1, row: 7, col: 7), StoredMove(number: 2, row: 7, col: 8)])
     }
 
@@ -89,7 +89,7 @@ import Testing
             #expect(response.header("HX-Retarget") == "#messages")
         }
         #expect(try notifications(t).count == 1, "refused moves publish nothing")
-        #expect(try t.app.store.database.read { db in try Store.moves(db, gameID: 1) }.count == 1)
+        #expect(try t.app.store.read { db in try Store.moves(db, gameID: 1) }.count == 1)
     }
 
     @Test func fiveInARowFinishesTheGame() throws {
@@ -102,7 +102,7 @@ import Testing
         #expect(winning.text.contains(#"data-turn="over""#) && winning.text.contains("Black (Player 1) won with five in a row."))
         #expect(winning.text.components(separatedBy: " win\"").count - 1 == 5)
         #expect(move(t, white, "9,9").status == .conflict)
-        let record = try t.app.store.database.read { db in try Store.game(db, id: 1) }
+        let record = try t.app.store.read { db in try Store.game(db, id: 1) }
         #expect(record?.status == "finished" && record?.result == "black:five" && record?.moveCount == 9)
     }
 
@@ -111,7 +111,7 @@ import Testing
         _ = try t.app.store.seedDemo(users: 6, games: 3, password: "unused-password", passwordHash: "x")
         let black = try t.sessionCookie("player1")
         let boards = RenderMemo<Int64, GameRecord>(capacity: 2)
-        func record(_ id: Int64) throws -> GameRecord { try #require(try t.app.store.database.read { db in try Store.game(db, id: id) }) }
+        func record(_ id: Int64) throws -> GameRecord { try #require(try t.app.store.read { db in try Store.game(db, id: id) }) }
         var renders = 0
         let before = try record(1)
         #expect(boards.html(for: 1, from: before) { renders += 1; return "at 0" } == "at 0")
@@ -213,7 +213,7 @@ import Testing
         #expect(t.post("/games/1/resign/", headers: ["Cookie": spectator, "HX-Request": "true"]).status == .forbidden)
         let resigned = t.post("/games/1/resign/", headers: ["Cookie": white, "HX-Request": "true"])
         #expect(resigned.status == .ok && resigned.text.contains("White (Player 2) resigned; Black (Player 1) wins."))
-        #expect(try t.app.store.database.read { db in try Store.game(db, id: 1) }?.result == "black:resign")
+        #expect(try t.app.store.read { db in try Store.game(db, id: 1) }?.result == "black:resign")
         let page = t.get("/games/1/", headers: ["Cookie": black])
         #expect(page.text.contains("resigned") && !page.text.contains(">Resign<"))
         #expect(move(t, black, "7,7").status == .conflict)

@@ -71,9 +71,9 @@ import Testing
         #expect(started.status == .ok && started.text.contains("Preparing your exercises"))
         // A second trigger (another tab) joins the same job.
         _ = t.post(Route.lessonGenerate(lesson.id).path, headers: ["Cookie": cookie, "HX-Request": "true"])
-        #expect(try t.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE kind = 'lesson-exercises'") } == 1)
+        #expect(try t.app.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE kind = 'lesson-exercises'") } == 1)
         try t.runDueJobs()
-        let exercises = try t.app.store.database.read { db in try Store.exercises(db, userID: userID, lessonID: lesson.id) }
+        let exercises = try t.app.store.read { db in try Store.exercises(db, userID: userID, lessonID: lesson.id) }
         #expect(exercises.count == App.exercisesPerSet)
         let pushes = try pushed(t)
         #expect(pushes.contains("Preparing your exercises… 1 of 5") && pushes.contains("Your exercises: 0 of 5 solved"))
@@ -98,18 +98,18 @@ import Testing
         let afterRight = try pushed(t, after: before)
         #expect(afterRight.contains("Yes — \(first.answer) is right!") && afterRight.contains("Exercise 2 of 5"))
         #expect(afterRight.contains("On to the next one."))
-        let states = try t.app.store.database.read { db in try Store.exercises(db, userID: userID, lessonID: lesson.id) }
+        let states = try t.app.store.read { db in try Store.exercises(db, userID: userID, lessonID: lesson.id) }
         #expect(states[0].state == .solved && states[0].hints == 1 && states[0].tries == 1 && states[1].state == .open)
         // The chat is kept: a fresh page shows it.
         let again = t.get(Route.lesson(lesson.id).path, headers: ["Cookie": cookie])
         #expect(again.text.contains("Yes — \(first.answer) is right!") && again.text.contains("Exercise 2 of 5"))
 
         // Bad messages are refused and change nothing.
-        let count = try t.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tutor_messages") }
+        let count = try t.app.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tutor_messages") }
         #expect(say("").status == .unprocessableContent)
         #expect(say(String(repeating: "x", count: 201)).status == .unprocessableContent)
         #expect(say("h8\u{7}").status == .badRequest)
-        #expect(try t.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tutor_messages") } == count)
+        #expect(try t.app.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tutor_messages") } == count)
         // Without JavaScript the chat is a form post that comes back to the page.
         let plain = t.post(Route.lessonTutor(lesson.id).path, form: [("message", "what?")], headers: ["Cookie": cookie])
         #expect(plain.status == .seeOther && plain.header("Location") == Route.lesson(lesson.id).path + "#chat-history")
@@ -122,7 +122,7 @@ import Testing
         let moved = t.post(Route.lessonLevel(lesson.id).path, form: [("level", "advanced")], headers: ["Cookie": cookie, "HX-Request": "true"])
         let target = try #require(syllabus.counterpart(of: lesson, in: .advanced))
         #expect(moved.status == .ok && moved.header("HX-Redirect") == Route.lesson(target.id).path)
-        #expect(try t.app.store.database.read { db in try Store.schoolLevel(db, userID: userID) } == "advanced")
+        #expect(try t.app.store.read { db in try Store.schoolLevel(db, userID: userID) } == "advanced")
         #expect(t.post(Route.lessonLevel(lesson.id).path, form: [("level", "expert")], headers: ["Cookie": cookie]).status == .unprocessableContent)
         let plain = t.post(Route.lessonLevel(lesson.id).path, form: [("level", "intermediate")], headers: ["Cookie": cookie])
         #expect(plain.status == .seeOther)
@@ -146,7 +146,7 @@ import Testing
         // The retry is the same POST: a new job, and the set is prepared this time.
         #expect(t.post(Route.lessonGenerate(lesson.id).path, headers: ["Cookie": cookie, "HX-Request": "true"]).text.contains("Preparing your exercises"))
         try t.runDueJobs()
-        #expect(try t.app.store.database.read { db in try Store.exercises(db, userID: userID, lessonID: lesson.id) }.count == App.exercisesPerSet)
+        #expect(try t.app.store.read { db in try Store.exercises(db, userID: userID, lessonID: lesson.id) }.count == App.exercisesPerSet)
     }
 
     @Test func studentMessagesAreUnderstood() {

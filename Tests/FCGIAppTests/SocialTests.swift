@@ -37,7 +37,7 @@ import Testing
         #expect(t.post("/friends/request/", form: [("username", "alice")], headers: ["Cookie": alice]).status == .unprocessableContent)
         #expect(t.post("/friends/request/", form: [("username", "nobody")], headers: ["Cookie": alice]).status == .notFound)
 
-        let id = try t.app.store.database.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM friendships")! }
+        let id = try t.app.store.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM friendships")! }
         #expect(t.post("/friends/\(id)/respond/", form: [("answer", "accept")], headers: ["Cookie": alice]).status == .conflict,
                 "the one who asked cannot answer")
         #expect(t.post("/friends/\(id)/respond/", form: [("answer", "maybe")], headers: ["Cookie": bob]).status == .badRequest)
@@ -48,7 +48,7 @@ import Testing
 
         let removed = t.post("/friends/\(id)/remove/", headers: ["Cookie": bob, "HX-Request": "true"])
         #expect(removed.status == .ok)
-        #expect(try t.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM friendships") } == 0)
+        #expect(try t.app.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM friendships") } == 0)
         #expect(t.get("/friends/").status == .seeOther, "anonymous visitors are sent to sign in")
     }
 
@@ -71,7 +71,7 @@ import Testing
         #expect(t.post("/challenges/1/respond/", form: [("answer", "accept")], headers: ["Cookie": alice]).status == .forbidden)
         let accepted = t.post("/challenges/1/respond/", form: [("answer", "accept")], headers: ["Cookie": bob, "HX-Request": "true"])
         #expect(accepted.status == .ok && accepted.header("HX-Redirect") == "/games/1/")
-        let game = try t.app.store.database.read { db in try Store.game(db, id: 1) }
+        let game = try t.app.store.read { db in try Store.game(db, id: 1) }
         #expect(game?.whiteUsername == "alice" && game?.blackUsername == "bob" && game?.ruleset == "renju")
         #expect(try pushed(t, to: "alice").contains { $0.hasPrefix("user:") && $0.contains(#"<div id="live-navigate" hx-swap-oob="true" data-href="/games/1/" hidden>"#) })
         let dashboard = t.get("/dashboard/", headers: ["Cookie": bob])
@@ -102,7 +102,7 @@ import Testing
         try t.listen(["challenges:\(bobID)"], as: "bob")
         let before = try t.app.store.latestNotificationID()
         try t.runDueJobs()
-        let statuses = try t.app.store.database.read { db in try String.fetchAll(db, sql: "SELECT status FROM challenges ORDER BY id") }
+        let statuses = try t.app.store.read { db in try String.fetchAll(db, sql: "SELECT status FROM challenges ORDER BY id") }
         #expect(statuses == ["expired", "pending"])
         let pushedNow = try t.app.store.notifications(after: before)
         #expect(pushedNow.contains { $0.userID == aliceID && $0.html.contains("Your challenge to Bob expired unanswered.") })
@@ -111,9 +111,9 @@ import Testing
         #expect(pushedNow.contains { $0.topic == "dashboard:\(bobID)" && $0.html == Outbox.liveReload() })
         #expect(t.post("/challenges/1/respond/", form: [("answer", "accept")], headers: ["Cookie": bob]).status == .conflict)
         // The job scheduled its next run instead of running again at once.
-        let next = try #require(try t.app.store.database.read { db in try Jobs.activeJob(db, uniqueKey: "maintenance") })
+        let next = try #require(try t.app.store.read { db in try Jobs.activeJob(db, uniqueKey: "maintenance") })
         #expect(next.state == .queued && next.runAfter > unixMillis() + 20_000)
         try t.runDueJobs()
-        #expect(try t.app.store.database.read { db in try String.fetchAll(db, sql: "SELECT status FROM challenges ORDER BY id") } == statuses)
+        #expect(try t.app.store.read { db in try String.fetchAll(db, sql: "SELECT status FROM challenges ORDER BY id") } == statuses)
     }
 }

@@ -43,7 +43,7 @@ import Testing
         #expect(pass.checkpointed == pass.walFrames)
         #expect(try fileSize(store.path) > before + 1_000 * 4096)
         // Everything is still there, read through the database file.
-        #expect(try store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") } == 1_500)
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") } == 1_500)
     }
 
     @Test func theCheckpointerThreadCopiesTheLogWithoutBeingAsked() async throws {

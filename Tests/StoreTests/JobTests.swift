@@ -19,7 +19,7 @@ import Testing
         }
         #expect(try store.notifications(after: 0).isEmpty)
         try store.publishing { db in try Jobs.complete(db, id: id, owner: "w1", result: "ok") }
-        let done = try #require(try store.database.read { db in try Jobs.job(db, id: id) })
+        let done = try #require(try store.read { db in try Jobs.job(db, id: id) })
         #expect(done.state == .done && done.result == "ok" && done.leaseOwner == nil)
     }
 
@@ -43,7 +43,7 @@ import Testing
             Thread.sleep(forTimeInterval: 0.01)
         }
         #expect(try store.claimJob(owner: "next", lease: 60_000) == nil)
-        let failed = try #require(try store.database.read { db in try Jobs.job(db, id: id) })
+        let failed = try #require(try store.read { db in try Jobs.job(db, id: id) })
         #expect(failed.state == .failed && failed.error?.contains("stopped") == true)
     }
 
@@ -52,7 +52,7 @@ import Testing
         let id = try store.database.write { db in try Jobs.enqueue(db, kind: "k", maxAttempts: 2) }
         _ = try store.claimJob(owner: "w", lease: 60_000)
         #expect(try store.failJob(id: id, owner: "w", error: "busy") == .queued)
-        let queued = try #require(try store.database.read { db in try Jobs.job(db, id: id) })
+        let queued = try #require(try store.read { db in try Jobs.job(db, id: id) })
         #expect(queued.runAfter > unixMillis() + 500 && queued.error == "busy")
         // Not due yet, so nothing to claim; the wait is reported for the runner's sleep.
         #expect(try store.claimJob(owner: "w", lease: 60_000) == nil)
@@ -60,7 +60,7 @@ import Testing
         try store.database.write { db in try db.execute(sql: "UPDATE jobs SET run_after = 0 WHERE id = ?", arguments: [id]) }
         _ = try #require(try store.claimJob(owner: "w", lease: 60_000))
         #expect(try store.failJob(id: id, owner: "w", error: "still busy") == .failed)
-        #expect(try store.database.read { db in try Jobs.job(db, id: id)?.error } == "still busy")
+        #expect(try store.read { db in try Jobs.job(db, id: id)?.error } == "still busy")
     }
 
     @Test func aPermanentFailureIsNotRetriedAndAStrangerCannotFailAJob() throws {
@@ -80,7 +80,7 @@ import Testing
         try store.database.write { db in try Jobs.complete(db, id: first, owner: "w") }
         let next = try store.database.write { db in try Jobs.enqueue(db, kind: "k", uniqueKey: "lesson:1") }
         #expect(next != first)
-        #expect(try store.database.read { db in try Jobs.latestJob(db, uniqueKey: "lesson:1")?.id } == next)
+        #expect(try store.read { db in try Jobs.latestJob(db, uniqueKey: "lesson:1")?.id } == next)
     }
 
     @Test func claimsFollowDueTimeAndKindFilters() throws {
@@ -113,6 +113,6 @@ import Testing
         }
         try store.database.write { db in try db.execute(sql: "UPDATE jobs SET updated_at = 0 WHERE id = ?", arguments: [old]) }
         #expect(try store.purgeFinishedJobs(olderThan: 60_000) == 1)
-        #expect(try store.database.read { db in try Jobs.recent(db).map(\.id) } == [fresh])
+        #expect(try store.read { db in try Jobs.recent(db).map(\.id) } == [fresh])
     }
 }

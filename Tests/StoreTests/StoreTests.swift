@@ -15,7 +15,7 @@ func temporaryStore() throws -> Store {
         #expect(try store.isMigrated())
         #expect(try store.appliedMigrations() == ["001_accounts", "002_games", "003_outbox", "004_moves", "005_friends_challenges", "006_jobs", "007_challenge_expiry", "008_school", "009_api_tokens", "010_notifications_trimmed_by_id", "011_notification_times_in_microseconds"])
         try store.migrate()
-        let mode = try store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let mode = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
     }
 
@@ -24,7 +24,7 @@ func temporaryStore() throws -> Store {
         // A CGI install whose first request creates the database.
         let single = try Store(path: path, connections: .single)
         #expect(try single.isMigrated())
-        #expect(try single.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try single.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try single.mayExitWithoutClosing() == false, "creating the tables changed the file")
         #expect(try Store(path: path, connections: .single).mayExitWithoutClosing(maxLogBytes: .max), "opening an up-to-date file changes nothing")
         let pool = try Store(path: path)
@@ -35,6 +35,20 @@ func temporaryStore() throws -> Store {
         else { Issue.record("user not created through the single connection"); return }
         #expect(try pool.usernameExists("erin"))
         #expect(try single.mayExitWithoutClosing() == false, "a process that wrote closes the database")
+    }
+
+    @Test func aThreadsOwnReaderReadsEveryCommitAndWritesNothing() throws {
+        let store = try temporaryStore()
+        let own = try store.withOwnReader()
+        #expect(try own.read { db in db.description } == "own reader" && own.unsafeRead { db in db.description } == "own reader")
+        #expect(try store.read { db in db.description } != "own reader", "a store without one reads from its pool")
+        #expect(try own.usernameExists("fay") == false)
+        // Writes go to the shared writer; the next read on the own connection sees them.
+        guard case .success = try own.createUser(username: "fay", email: "f@example.org", displayName: "F", passwordHash: "h")
+        else { Issue.record("user not created"); return }
+        #expect(try own.usernameExists("fay") && own.user(username: "fay")?.displayName == "F")
+        #expect(throws: DatabaseError.self) { try own.unsafeRead { db in try db.execute(sql: "DELETE FROM users") } }
+        #expect(try store.usernameExists("fay"))
     }
 
     @Test func usersAreUniqueByUsernameAndEmailIgnoringCase() throws {
@@ -84,7 +98,7 @@ func temporaryStore() throws -> Store {
         #expect(first.games.map(\.white) == ["player2", "player4", "player6"])
         let second = try store.seedDemo(users: 2, games: 1, password: "pw2", passwordHash: "h")
         #expect(second.games.count == 1)
-        let counts = try store.database.read { db in
+        let counts = try store.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM games")!)
         }
         #expect(counts.0 == 2 && counts.1 == 1)

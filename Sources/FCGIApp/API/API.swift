@@ -176,7 +176,7 @@ extension App {
 
     private func apiTokens(_ context: APIContext) throws -> Response {
         let user = try context.requireUser()
-        let tokens = try store.database.read { db in try Store.apiTokens(db, userID: user.id) }
+        let tokens = try store.read { db in try Store.apiTokens(db, userID: user.id) }
         return .json(["tokens": tokens.map { TokenInfoJSON($0, current: $0.id == context.token?.id) }])
     }
 

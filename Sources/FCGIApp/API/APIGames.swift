@@ -47,7 +47,7 @@ extension App {
     }
 
     private func loadGame(_ id: Int64) throws -> (GameRecord, Game) {
-        try store.database.read { db in
+        try store.read { db in
             guard let record = try Store.game(db, id: id) else { throw APIError(.notFound, "There is no game \(id).") }
             return (record, try replays.game(db, record))
         }
@@ -98,7 +98,7 @@ extension App {
 
     func apiChallenges(_ context: APIContext) throws -> Response {
         let user = try context.requireUser()
-        let (received, sent) = try store.database.read { db in try Store.openChallenges(db, of: user.id) }
+        let (received, sent) = try store.read { db in try Store.openChallenges(db, of: user.id) }
         return .json(ChallengeLists(received: received.map(challengeJSON), sent: sent.map(challengeJSON)))
     }
 
@@ -133,7 +133,7 @@ extension App {
             throw APIError(.unprocessableContent, "Answer accept, decline or cancel.", fields: ["answer": "accept, decline or cancel"])
         }
         let gameID = try answerChallenge(user, id: id, answer: body.answer)
-        guard let challenge = try store.database.read({ db in try Store.challenge(db, id: id) }) else {
+        guard let challenge = try store.read({ db in try Store.challenge(db, id: id) }) else {
             throw APIError(.notFound, "There is no such challenge.")
         }
         return .json(ChallengeAnswerJSON(challenge: challengeJSON(challenge), game_id: gameID))
@@ -156,7 +156,7 @@ extension App {
 
     func apiFriends(_ context: APIContext) throws -> Response {
         let user = try context.requireUser()
-        let lists = try store.database.read { db -> FriendLists in
+        let lists = try store.read { db -> FriendLists in
             let all = try Store.friendships(db, of: user.id)
             return FriendLists(friends: try all.filter { $0.status == "accepted" }.map { try friendJSON(db, $0) },
                                incoming: try all.filter { $0.status == "pending" && !$0.requestedByViewer }.map { try friendJSON(db, $0) },
@@ -170,7 +170,7 @@ extension App {
     }
 
     private func friendship(_ id: Int64, of user: User) throws -> FriendJSON {
-        try store.database.read { db in
+        try store.read { db in
             guard let found = try Store.friendships(db, of: user.id).first(where: { $0.id == id }) else {
                 throw APIError(.notFound, "There is no such friend request.")
             }

@@ -12,7 +12,7 @@ extension App {
     func challengesPage(_ context: RequestContext) throws -> Response {
         if context.request.method == .POST { return try createChallenge(context, user: try requireUser(context)) }
         guard let user = context.user else { return signInFirst(context) }
-        let (values, latest) = try store.database.read { db in (try challengeValues(db, for: user), try Outbox.latestID(db)) }
+        let (values, latest) = try store.read { db in (try challengeValues(db, for: user), try Outbox.latestID(db)) }
         var all = values
         all["opponent"] = context.request.query.value("opponent") ?? ""
         return try page("pages/challenges", context, title: "Challenges", values: all,

@@ -9,7 +9,7 @@ import Store
 extension App {
     func dashboard(_ context: RequestContext) throws -> Response {
         guard let user = context.user else { return signInFirst(context) }
-        let (values, latest) = try store.database.read { db -> ([String: Any], Int64) in
+        let (values, latest) = try store.read { db -> ([String: Any], Int64) in
             var values = try dashboardGamesValues(db, for: user.id)
             values.merge(try challengeValues(db, for: user)) { $1 }
             values.merge(try dashboardFriendsValues(db, for: user.id)) { $1 }

@@ -9,7 +9,7 @@ import Store
 extension App {
     func friendsPage(_ context: RequestContext) throws -> Response {
         guard let user = context.user else { return signInFirst(context) }
-        let (friendships, latest) = try store.database.read { db in (try Store.friendships(db, of: user.id), try Outbox.latestID(db)) }
+        let (friendships, latest) = try store.read { db in (try Store.friendships(db, of: user.id), try Outbox.latestID(db)) }
         return try page("pages/friends", context, title: "Friends", values: friendsValues(friendships, viewer: user),
                         topics: [Self.friendsTopic(user.id)], latestID: latest)
     }
@@ -20,7 +20,7 @@ extension App {
         guard let user = context.user else { return signInFirst(context) }
         let query = (context.request.query.value("q") ?? "").trimmingWhitespace()
         guard query.count <= 30 else { throw HTTPError(.badRequest, "Search for at most 30 characters.") }
-        let (found, friendships, latest) = try store.database.read { db in
+        let (found, friendships, latest) = try store.read { db in
             (query.isEmpty ? [] : try Store.searchUsers(db, prefix: query, excluding: user.id), try Store.friendships(db, of: user.id),
              try Outbox.latestID(db))
         }

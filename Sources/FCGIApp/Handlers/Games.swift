@@ -13,7 +13,7 @@ extension App {
         guard let user = context.user else {
             return .redirect(to: Route.login.path + "?next=" + Route.game(id).path.urlQueryEncoded, for: context.request)
         }
-        let (record, game, present, latest) = try store.database.read { db in
+        let (record, game, present, latest) = try store.read { db in
             guard let record = try Store.game(db, id: id) else { throw HTTPError(.notFound, "There is no game \(id).") }
             return (record, try replays.game(db, record),
                     try Store.presentUsers(db, topic: Self.gameTopic(id)), try Outbox.latestID(db))

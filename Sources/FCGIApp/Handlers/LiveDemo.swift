@@ -12,7 +12,7 @@ extension App {
 
     func liveDemo(_ context: RequestContext) throws -> Response {
         guard context.user != nil else { return .redirect(to: Route.login.path + "?next=" + Route.liveDemo.path.urlQueryEncoded, for: context.request) }
-        let (messages, present, latest) = try store.database.read { db in
+        let (messages, present, latest) = try store.read { db in
             (try Store.recentLiveMessages(db), try Store.presentUsers(db, topic: Self.liveDemoTopic), try Outbox.latestID(db))
         }
         return try page("pages/live_demo", context, title: "Live demo", values: [

@@ -141,7 +141,7 @@ public final class JobRunner: @unchecked Sendable {
             guard let kind = JobKind(rawValue: job.kind) else { throw JobFailure("Unknown job kind \(job.kind).", permanent: true) }
             try app.perform(kind, context)
             // A handler that did not finish explicitly is done when it returns.
-            if try app.store.database.read({ db in try Jobs.job(db, id: job.id)?.state }) == .running {
+            if try app.store.read({ db in try Jobs.job(db, id: job.id)?.state }) == .running {
                 try context.finish()
             }
             logger.debug("job done", metadata: ["id": "\(job.id)", "kind": "\(job.kind)", "ms": "\(elapsed(since: started))"])

@@ -32,7 +32,7 @@ extension App {
 
     func lessonsPage(_ context: RequestContext) throws -> Response {
         let syllabus = try syllabus()
-        let (current, progress) = try store.database.read { db in
+        let (current, progress) = try store.read { db in
             (try level(of: context.user, db), try context.user.map { try Store.lessonProgress(db, userID: $0.id) } ?? [:])
         }
         let levels = SchoolLevel.allCases.map { level -> [String: Any] in
@@ -52,7 +52,7 @@ extension App {
         guard let user = context.user else { return signInFirst(context) }
         let lesson = try lesson(id)
         let topic = Self.lessonTopic(lesson.id, userID: user.id)
-        let (values, latest) = try store.database.read { db -> ([String: Any], Int64) in
+        let (values, latest) = try store.read { db -> ([String: Any], Int64) in
             let latest = try Outbox.latestID(db)
             var values = try lessonValues(db, lesson: lesson, user: user, csrfToken: context.csrfToken)
             values["chat"] = try Store.tutorMessages(db, userID: user.id, lessonID: lesson.id).map {

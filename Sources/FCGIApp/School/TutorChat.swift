@@ -88,14 +88,14 @@ extension App {
         guard let lesson = try syllabus().lesson(id: payload.lesson), let kind = PuzzleKind(rawValue: lesson.exercise.rawValue) else {
             throw JobFailure("That lesson has no exercises.", permanent: true)
         }
-        guard let user = try store.database.read({ db in try Store.userByID(db, payload.user) }) else {
+        guard let user = try store.read({ db in try Store.userByID(db, payload.user) }) else {
             throw JobFailure("The student no longer exists.", permanent: true)
         }
         let topic = Self.lessonTopic(lesson.id, userID: user.id)
         let count = max(1, min(payload.count, 10))
         var seed = SplitMix64(seed: payload.seed &+ UInt64(context.job.attempts))
         var found: [Puzzle] = []
-        var keys = Set(try store.database.read { db in try Store.exercises(db, userID: user.id, lessonID: lesson.id) }
+        var keys = Set(try store.read { db in try Store.exercises(db, userID: user.id, lessonID: lesson.id) }
             .compactMap { Exercise.decode($0.puzzle)?.key })
         let difficulties = Array(lesson.level.difficulties)
         var attempts = 0

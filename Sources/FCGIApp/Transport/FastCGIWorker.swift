@@ -83,6 +83,13 @@ public final class FastCGIWorker: @unchecked Sendable {
     }
 
     private func acceptLoop() {
+        let app: App
+        do {
+            app = try self.app.forRequestThread()
+        } catch {
+            logger.error("no read connection of the thread's own; reading through the shared pool", metadata: ["error": "\(error)"])
+            app = self.app
+        }
         var request = FCGX_Request()
         FCGX_InitRequest(&request, listenFD, 0)
         // Every accept loop of every worker process waits on the one listening socket. Registered with
@@ -98,7 +105,7 @@ public final class FastCGIWorker: @unchecked Sendable {
             case .ready:
                 if isRecycling { break serving }
                 guard FCGX_Accept_r(&request) >= 0 else { continue serving }
-                serve(&request)
+                serve(&request, app: app)
                 FCGX_Finish_r(&request)
                 if countServed() { kill(getpid(), SIGTERM) }
             }
@@ -118,7 +125,7 @@ public final class FastCGIWorker: @unchecked Sendable {
 
     private var isRecycling: Bool { lock.withLock { recycling } }
 
-    private func serve(_ request: inout FCGX_Request) {
+    private func serve(_ request: inout FCGX_Request, app: App) {
         var params: [String: String] = [:]
         var validUTF8 = true
         if var entry = request.envp {
@@ -129,8 +136,9 @@ public final class FastCGIWorker: @unchecked Sendable {
                     entry += 1
                     continue
                 }
-                if let equals = pair.firstIndex(of: "=") {
-                    params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+                // By byte: a Character search walks grapheme boundaries, and "=" is ASCII.
+                if let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                    params[String(pair[..<equals])] = String(pair[pair.utf8.index(after: equals)...])
                 }
                 entry += 1
             }
