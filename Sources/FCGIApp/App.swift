@@ -2,6 +2,7 @@ import Platform
 import Foundation
 import Logging
 import Store
+import Synchronization
 
 /// The whole application as one value: its dependencies and `respond(to:)`, which every transport
 /// (FastCGI, CGI, the `request` subcommand, tests) calls the same way.
@@ -52,7 +53,7 @@ public struct App: Sendable {
 
     func respond(params: [String: String], body: [UInt8], forcedError: HTTPError?) -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
-        let requestID = Random.token(byteCount: 6)
+        let requestID = RequestIDs.next()
         var request: Request?
         var response: Response
         do {
@@ -157,5 +158,16 @@ public struct App: Sendable {
         response.setHeader("Referrer-Policy", "same-origin")
         response.setHeader("X-Frame-Options", "DENY")
         if response.header("Cache-Control") == nil { response.setHeader("Cache-Control", "no-store") }
+    }
+}
+
+/// Request ids for logs and error pages: a random part drawn once per process and a count, instead of
+/// a `getrandom` call per request. Unique across processes in practice (six random bytes each).
+enum RequestIDs {
+    private static let prefix = Random.token(byteCount: 6)
+    private static let counter = Atomic<Int>(0)
+
+    static func next() -> String {
+        prefix + "." + String(counter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 36)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Cryptographic randomness and the encodings tokens travel in.
 public enum Random {
@@ -75,8 +76,24 @@ public enum Digest {
     public static func sha256(_ text: String) -> [UInt8] { Array(SHA256.hash(data: Array(text.utf8))) }
 
     public static func hmac(_ message: String, key: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: key)))
+        var code = keyed(key)
+        code.update(data: Array(message.utf8))
+        return Array(code.finalize())
     }
+
+    /// An HMAC with `key` absorbed, copied for each message: a process signs everything with its one
+    /// secret (CSRF tokens, live subscriptions, the bridge's params — a few per page), and keying an
+    /// HMAC afresh each time was most of its cost.
+    private static func keyed(_ key: [UInt8]) -> HMAC<SHA256> {
+        lastKeyed.withLock { last in
+            if let last, last.key == key { return last.hmac }
+            let hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
+            last = (key, hmac)
+            return hmac
+        }
+    }
+
+    private static let lastKeyed = Mutex<(key: [UInt8], hmac: HMAC<SHA256>)?>(nil)
 
     /// Compares without stopping at the first difference, so timing reveals nothing.
     public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

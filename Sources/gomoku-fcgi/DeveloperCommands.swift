@@ -33,7 +33,8 @@ struct RequestCommand: ParsableCommand {
 
     func run() throws {
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
-        let app = try Bootstrap.app(flags: flags.values, configFile: flags.config)
+        // As a FastCGI request thread answers (its own read connection), so --repeat times what a worker does.
+        let app = try Bootstrap.app(flags: flags.values, configFile: flags.config).forRequestThread()
         var params = Self.baseParams(method: method, path: path)
         var cookies: [String] = []
         for line in header {

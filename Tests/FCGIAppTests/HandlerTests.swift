@@ -7,6 +7,15 @@ import Testing
 /// The whole handler stack in-process: routing, sessions, CSRF, rendering, on a real SQLite file.
 /// Whole responses are compared with snapshots in `__Snapshots__/`.
 @Suite struct HandlerTests {
+    @Test func requestIDsAreDistinctAndShareTheirProcesssRandomPart() async {
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 { group.addTask { (0..<500).map { _ in RequestIDs.next() } } }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 2000)
+        #expect(Set(ids.map { $0.prefix(9) }).count == 1 && ids[0].dropFirst(8).first == ".")
+    }
+
     @Test func loginPage() throws {
         let t = try TestApp()
         let response = t.get("/accounts/login/?next=/games/")
