@@ -23,16 +23,20 @@ extension App {
 
     /// A whole page kept in `memo` (see `PageMemo`) under `key` while `input` stays the same: `render`
     /// — the page's title and values, given stand-ins for the viewer's CSRF token and name — runs only
-    /// for an input not seen last for `key`, so everything it uses must follow from `input`.
+    /// for an input not seen last for `key`, so everything it uses must follow from `input`, and `topics`
+    /// from `key`.
     func memoizedPage<Key, Input>(_ template: String, _ context: RequestContext, memo: PageMemo<Key, Input>, key: Key,
                                   input: Input, topics: [String], latestID: Int64,
                                   render: (PageMemo<Key, Input>.Viewer) throws -> (title: String, values: [String: Any])) throws -> Response {
-        let live = LiveSubscription(topics: Self.pageTopics(topics, context), user: context.user, latestID: latestID, secret: config.secret)
-        let viewer = PageMemo<Key, Input>.Viewer(csrfToken: context.csrfToken, liveURL: live.url,
+        // Whether the page subscribes at all follows from the page's topics and the sign-in state, both
+        // part of what the kept page is looked up by.
+        let allTopics = Self.pageTopics(topics, context)
+        let liveURL = allTopics.isEmpty ? "" : LiveSubscription(topics: allTopics, user: context.user, latestID: latestID, secret: config.secret).url
+        let viewer = PageMemo<Key, Input>.Viewer(csrfToken: context.csrfToken, liveURL: liveURL,
                                                  username: context.user?.username ?? "", displayName: context.user?.displayName ?? "")
         let body = try memo.page(for: key, from: input, viewer: viewer, signedIn: context.user != nil) { standIns in
             var (title, values) = try render(standIns)
-            values["live"] = ["url": standIns.liveURL]
+            if !allTopics.isEmpty { values["live"] = ["url": standIns.liveURL] }
             return try views.render(template, views.layoutContext(
                 title: title, csrfToken: standIns.csrfToken,
                 user: context.user.map { _ in (standIns.username, standIns.displayName) }, extra: values))
