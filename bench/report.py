@@ -58,6 +58,12 @@ def bridge_tables(rows) -> list[str]:
         out += ["| idle connections | bridge RSS per connection, bytes (goal ≤ 10,240) |", "|---|---|"]
         out += [f"| {r['connections']} | {r['bytes_per_connection']} |" for r in idle]
         out.append("")
+    for r in (r for r in rows if r.get("scenario") == "peer_idle"):
+        ours = idle[0]["bytes_per_connection"] if idle else None
+        out += [f"The peer (BENCH_PEER=1), {r['connections']} idle WebSockets on its game pages ({r['failed']} failed): "
+                f"daphne {r['app_bytes_per_connection']} bytes and nginx {r['nginx_bytes_per_connection']} bytes per connection"
+                + (f"; the bridge uses {fmt(ours / r['app_bytes_per_connection'], 3)}× daphne's." if ours and r['app_bytes_per_connection'] > 0 else "."), ""]
+    return out
     return out
 
 
@@ -115,6 +121,14 @@ def main() -> None:
                 "|---|---|---|---|---|---|---|"]
         out += [f"| {r['page']} | {r['bytes']} | {r['app_rps']} | {r['static_rps']} | {fmt(r.get('fastcgi_floor_rps'))} | "
                 f"{r['ratio']} | {fmt(r.get('floor_ratio'), 3)} |" for r in pages]
+        out.append("")
+    peer_pages = [r for r in rows if r.get("scenario") == "peer_page"]
+    if peer_pages:
+        ours = next((r for r in pages if r.get("page") == "game"), {})
+        out += ["The peer's game page (BENCH_PEER=1): the same wrk against its nginx, next to its nginx serving the page's bytes.", "",
+                "| page | bytes | peer req/s | peer's static req/s | peer/static | ours/peer req/s |", "|---|---|---|---|---|---|"]
+        out += [f"| {r['page']} | {r['bytes']} | {r['app_rps']} | {r['static_rps']} | {r['ratio']} | "
+                f"{fmt(ours['app_rps'] / r['app_rps'], 1) if ours.get('app_rps') and r['app_rps'] else '–'} |" for r in peer_pages]
         out.append("")
     for r in (r for r in rows if r.get("scenario") == "cgi_cold"):
         out += ["## CGI, cold process (goal ≤ 15 ms)", "", "| path | median ms | p90 ms | min ms |", "|---|---|---|---|"]

@@ -2,7 +2,8 @@
 # `make bench` (never part of `make test`): measures the release build, started with the README's own
 # start code (scripts/run.sh: nginx + gomoku-fcgi serve + gomoku-bridge), and writes
 # bench/results/<timestamp>.json and .md. BENCH_PEER=1 also runs the seeds' stack
-# (../shared/peers/django-channels) through the move/push scenario in the same run, with ratios.
+# (../shared/peers/django-channels) in the same run through the scenarios it has — move/push, its game
+# page under wrk next to its nginx's static twin, idle WebSockets (PEER_IDLE of them, 2000) — with ratios.
 #
 # Scenarios (docs/performance.md explains each figure and its goal):
 #   move      the peers' movepush.py at MOVE_GAMES concurrent games: moves/s, HTTP and push p50/p99,
@@ -20,7 +21,7 @@
 #             kernel's cost of the same 10k writes with no event loop
 # Environment: BENCH_PORT (18480), DURATION (10 s per run), CONNECTIONS (32), RUNS (3, medians),
 # MOVE_GAMES ("1 10 50"), PACE_GAMES (50), PACE_INTERVAL (0.2; a list such as "0.2 0.1" runs each),
-# LIVE_SCENARIOS, SCENARIOS (all of the above), BENCH_PEER (0).
+# LIVE_SCENARIOS, SCENARIOS (all of the above), BENCH_PEER (0), PEER_IDLE (2000).
 set -euo pipefail
 PATH=$PATH:/usr/sbin:/sbin
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,6 +51,7 @@ cleanup() {
     # `|| true`: under `set -e` a failed kill (the stack already gone) would end the cleanup here.
     for pid in $run_pid $app_pid $bridge_pid; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     rm -f "$repo"/static/vendor/bench-*.html
+    if [ -n "${peer_started:-}" ]; then "$peers/django-channels/run.sh" stop >&2 || true; rm -f "$peers/django-channels/run/static/bench-peer-game.html"; fi
     [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -191,17 +193,55 @@ if want live; then
     fi
 fi
 
-if [ "${BENCH_PEER:-0}" = 1 ] && want move; then
-    # The seeds' stack through the same move/push runs, on the same machine, in the same run.
+if [ "${BENCH_PEER:-0}" = 1 ] && { want move || want page || want live; }; then
+    # The seeds' stack through the scenarios it has (it has no CGI mode, no engine and no bridge of its
+    # own), on the same machine, in the same run.
+    loadgen_python=${loadgen_python:-$("$peers/loadgen/setup.sh" | tail -1)}
     PORT=8090 "$peers/django-channels/run.sh" start >&2
+    peer_started=1
+    peer_base=http://127.0.0.1:8090
     peer_pids="$(cat "$peers/django-channels/run/app.pid"),$(cat "$peers/django-channels/run/redis.pid"),$(cat "$peers/django-channels/run/nginx.pid")"
-    for games in $MOVE_GAMES; do
-        "$peers/django-channels/run.sh" manage seed_bench --users $((2 * (games + 8))) --games $((games + 8)) > "$tmp/peer-seed-$games.json"
-        record "$("$repo/.venv/bin/python" bench/move_bench.py --loadgen-python "$loadgen_python" --movepush "$peers/loadgen/movepush.py" \
-            --base http://127.0.0.1:8090 --seed "$tmp/peer-seed-$games.json" --games "$games" --duration "$DURATION" \
-            --pids "$peer_pids" --label peer)" || echo "bench: peer run at $games games failed" >&2
-    done
+    if want move; then
+        for games in $MOVE_GAMES; do
+            "$peers/django-channels/run.sh" manage seed_bench --users $((2 * (games + 8))) --games $((games + 8)) > "$tmp/peer-seed-$games.json"
+            record "$("$repo/.venv/bin/python" bench/move_bench.py --loadgen-python "$loadgen_python" --movepush "$peers/loadgen/movepush.py" \
+                --base "$peer_base" --seed "$tmp/peer-seed-$games.json" --games "$games" --duration "$DURATION" \
+                --pids "$peer_pids" --label peer)" || echo "bench: peer run at $games games failed" >&2
+        done
+    fi
+    if want page; then
+        # Its game page as its black player sees it, next to the same bytes from its nginx's static files.
+        "$peers/django-channels/run.sh" manage seed_bench --users 2 --games 1 > "$tmp/peer-seed-page.json"
+        if "$loadgen_python" bench/peer_page.py --loadgen "$peers/loadgen" --base "$peer_base" --seed "$tmp/peer-seed-page.json" \
+                --out "$peers/django-channels/run/static/bench-peer-game.html" > "$tmp/peer-page.txt"; then
+            peer_cookie=$(sed -n 1p "$tmp/peer-page.txt")
+            peer_path=$(sed -n 2p "$tmp/peer-page.txt")
+            size=$(stat -c %s "$peers/django-channels/run/static/bench-peer-game.html")
+            app_rps=$(median_rps -H "Cookie: $peer_cookie" "$peer_base$peer_path")
+            static_rps=$(median_rps "$peer_base/static/bench-peer-game.html")
+            record "$(printf '{"scenario": "peer_page", "page": "game", "bytes": %s, "app_rps": %s, "static_rps": %s, "ratio": %s}' \
+                "$size" "$app_rps" "$static_rps" "$(awk -v a="$app_rps" -v b="$static_rps" 'BEGIN {printf "%.3f", a/b}')")"
+        else
+            echo "bench: the peer's game page could not be fetched" >&2
+        fi
+        rm -f "$peers/django-channels/run/static/bench-peer-game.html"
+    fi
+    if want live; then
+        # Idle WebSockets on its game pages: the memory each costs daphne and nginx (redis holds nothing per socket).
+        "$peers/django-channels/run.sh" manage seed_bench --users 40 --games 20 > "$tmp/peer-seed-idle.json"
+        "$loadgen_python" "$peers/loadgen/idle_ws.py" --base "$peer_base" --seed "$tmp/peer-seed-idle.json" \
+            --connections "${PEER_IDLE:-2000}" --sessions 40 --hold 1 --pids "$peer_pids" > "$tmp/peer-idle.jsonl" \
+            && record "$(head -1 "$tmp/peer-idle.jsonl" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+app, redis, nginx = (int(p) for p in sys.argv[1].split(","))
+grown = {name: (r["rss_kb"][str(pid)][1] - r["rss_kb"][str(pid)][0]) * 1024 / max(1, r["connected"]) for name, pid in (("app", app), ("nginx", nginx))}
+print(json.dumps({"scenario": "peer_idle", "connections": r["connected"], "failed": r["failed"],
+                  "app_bytes_per_connection": round(grown["app"]), "nginx_bytes_per_connection": round(grown["nginx"])}))' "$peer_pids")" \
+            || echo "bench: the peer's idle WebSockets failed" >&2
+    fi
     "$peers/django-channels/run.sh" stop >&2 || true
+    peer_started=""
 fi
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)

@@ -75,3 +75,19 @@ def test_report_puts_the_bridge_next_to_the_kernel_floor(tmp_path):
     assert "| 9900 | 64 | noread | 42.38 / 99.06 | 99.2 / 103.1 | 10.02 |" in markdown
     assert "| 10000 | 6600 |" in markdown
     assert json.loads((tmp_path / "out.json").read_text())["results"] == bridge
+
+
+def test_report_puts_the_peer_next_to_ours(tmp_path):
+    ours = [r for r in ROWS if r.get("scenario") in ("page", "idle_rss")]
+    peer = [{"scenario": "peer_page", "page": "game", "bytes": 5120, "app_rps": 312.5, "static_rps": 25000.0, "ratio": 0.013},
+            {"scenario": "peer_idle", "connections": 2000, "failed": 0, "app_bytes_per_connection": 52000,
+             "nginx_bytes_per_connection": 18000}]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("\n".join(json.dumps(r) for r in ours + peer) + "\n")
+    result = run(str(ROOT / "bench/report.py"), "--results", str(rows), "--stamp", "X", "--cores", "2",
+                 "--json", str(tmp_path / "out.json"), "--markdown", str(tmp_path / "out.md"))
+    assert result.returncode == 0, result.stderr
+    markdown = (tmp_path / "out.md").read_text()
+    assert "| game | 5120 | 312.5 | 25000.0 | 0.013 | 7.1 |" in markdown, "ours (2215.98 req/s) over the peer's"
+    assert ("2000 idle WebSockets on its game pages (0 failed): daphne 52000 bytes and nginx 18000 bytes per connection; "
+            "the bridge uses 0.127× daphne's.") in markdown
