@@ -83,8 +83,8 @@ def main() -> None:
     if moves:
         peer = {r["games"]: r for r in moves if r.get("label") == "peer"}
         out += ["## Move round trip (movepush.py; closed loop: each game waits for its push before the next move)", "",
-                "| games | moves/s | server CPU ms/move | HTTP p50/p99 ms | push p50/p99 ms (client) | bridge commit→flush p50/p99 ms | peer moves/s | peer CPU ms/move | CPU ratio (goal ≤ 0.01) |",
-                "|---|---|---|---|---|---|---|---|---|"]
+                "| games | moves/s | server CPU ms/move | HTTP p50/p99 ms | push p50/p99 ms (client) | bridge commit→flush p50/p99 ms | peer moves/s | peer CPU ms/move | CPU ratio (goal ≤ 0.01) | peer push p50/p99 ms |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for r in (r for r in moves if r.get("label") == "gomoku"):
             flush = r.get("bridge", {}).get("commit_to_flush", {})
             p = peer.get(r["games"], {})
@@ -92,7 +92,8 @@ def main() -> None:
             out.append(f"| {r['games']} | {fmt(r['moves_per_s'])} | {fmt(r.get('server_cpu_ms_per_move'), 2)} | "
                        f"{fmt(r['http_ms']['p50'])}/{fmt(r['http_ms']['p99'])} | {fmt(r['push_ms']['p50'])}/{fmt(r['push_ms']['p99'])} | "
                        f"≤{fmt(flush.get('p50_le_ms'))}/≤{fmt(flush.get('p99_le_ms'))} | {fmt(p.get('moves_per_s'))} | "
-                       f"{fmt(p.get('server_cpu_ms_per_move'), 2)} | {fmt(ratio, 3)} |")
+                       f"{fmt(p.get('server_cpu_ms_per_move'), 2)} | {fmt(ratio, 3)} | "
+                       f"{fmt(p.get('push_ms', {}).get('p50'))}/{fmt(p.get('push_ms', {}).get('p99'))} |")
         out.append("")
     paced = [r for r in rows if r.get("scenario") == "pace"]
     if paced:

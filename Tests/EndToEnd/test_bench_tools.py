@@ -91,3 +91,12 @@ def test_report_puts_the_peer_next_to_ours(tmp_path):
     assert "| game | 5120 | 312.5 | 25000.0 | 0.013 | 7.1 |" in markdown, "ours (2215.98 req/s) over the peer's"
     assert ("2000 idle WebSockets on its game pages (0 failed): daphne 52000 bytes and nginx 18000 bytes per connection; "
             "the bridge uses 0.127× daphne's.") in markdown
+
+
+def test_report_puts_the_peers_moves_next_to_ours(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("\n".join(json.dumps(r) for r in ROWS if "games" in r and "moves_per_s" in r) + "\n")
+    result = run(str(ROOT / "bench/report.py"), "--results", str(rows), "--stamp", "X", "--cores", "2",
+                 "--json", str(tmp_path / "out.json"), "--markdown", str(tmp_path / "out.md"))
+    assert result.returncode == 0, result.stderr
+    assert "| 50 | 716.7 | 1.60 | 48.2/85.2 | 46.8/83.5 | ≤–/≤– | 33.1 | 32.00 | 0.050 | 1491.9/1679.8 |" in (tmp_path / "out.md").read_text()
