@@ -40,7 +40,7 @@ public extension Store {
             return (APIToken(row: row), user)
         }
         if let (token, _) = found, (token.lastUsedAt ?? 0) < now - touchInterval {
-            try database.write { db in try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", arguments: [now, token.id]) }
+            try write { db in try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", arguments: [now, token.id]) }
         }
         return found
     }
@@ -59,7 +59,7 @@ public extension Store {
     /// Deletes expired tokens (the maintenance job calls this).
     @discardableResult
     func purgeExpiredAPITokens() throws -> Int {
-        try database.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM api_tokens WHERE expires_at <= ?", arguments: [unixNow()])
             return db.changesCount
         }

@@ -52,7 +52,7 @@ public extension Store {
 
     /// Inserts a user; a taken username or email is reported, not thrown as a database error.
     func createUser(username: String, email: String, displayName: String, passwordHash: String) throws -> Result<User, AccountConflict> {
-        try database.write { db in
+        try write { db in
             if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?)"), arguments: [username]) == true {
                 return .failure(.usernameTaken)
             }
@@ -67,7 +67,7 @@ public extension Store {
     }
 
     func setPasswordHash(userID: Int64, _ hash: String) throws {
-        try database.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [hash, userID])
         }
     }
@@ -83,7 +83,7 @@ public extension Store {
     /// Stores a new session under the hash of its secret id; the plain id only ever lives in the cookie.
     func createSession(idHash: [UInt8], userID: Int64, lifetime: Int64, userAgent: String, ip: String) throws {
         let now = unixNow()
-        try database.write { db in
+        try write { db in
             try db.execute(sql: """
                 INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -106,7 +106,7 @@ public extension Store {
         }
         guard let (user, lastSeen) = found else { return nil }
         if now - lastSeen > 3600 {
-            try database.write { db in
+            try write { db in
                 try db.execute(sql: "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?",
                                arguments: [now, now + lifetime, Data(idHash)])
             }
@@ -115,7 +115,7 @@ public extension Store {
     }
 
     func deleteSession(idHash: [UInt8]) throws {
-        try database.write { db in try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [Data(idHash)]) }
+        try write { db in try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [Data(idHash)]) }
     }
 
     // MARK: Login throttling
@@ -130,7 +130,7 @@ public extension Store {
 
     func recordLoginFailure(scopes: [String]) throws {
         let now = unixNow()
-        try database.write { db in
+        try write { db in
             for scope in scopes {
                 try db.execute(sql: "INSERT INTO login_failures (scope, at) VALUES (?, ?)", arguments: [scope, now])
             }
@@ -140,13 +140,13 @@ public extension Store {
     }
 
     func clearLoginFailures(scope: String) throws {
-        try database.write { db in try db.execute(sql: "DELETE FROM login_failures WHERE scope = ?", arguments: [scope]) }
+        try write { db in try db.execute(sql: "DELETE FROM login_failures WHERE scope = ?", arguments: [scope]) }
     }
 
     /// Deletes expired sessions and stale login failures (the maintenance job calls this).
     func purgeExpiredSessions() throws {
         let now = unixNow()
-        try database.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [now])
             try db.execute(sql: "DELETE FROM login_failures WHERE at < ?", arguments: [now - 86_400])
         }

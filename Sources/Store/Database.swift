@@ -3,8 +3,9 @@ import GRDB
 
 /// The shared SQLite file: WAL, a busy timeout so several processes can write, foreign keys on.
 public struct Store: Sendable {
-    /// A pool (one writer, concurrent readers) or a single connection; see `Connections`.
-    public let database: any DatabaseWriter
+    /// A pool (one writer, concurrent readers) or a single connection; see `Connections`. Other modules go
+    /// through `read`, `unsafeRead`, `write` and `publishing`, so no read passes a thread's own connection by.
+    let database: any DatabaseWriter
     /// The database file.
     public let path: String
     /// A read-only connection of one thread's own (see `withOwnReader`), used by `read` and `unsafeRead`
@@ -94,6 +95,11 @@ public struct Store: Sendable {
     public func unsafeRead<T>(_ value: (Database) throws -> T) throws -> T {
         if let ownReader { return try ownReader.unsafeRead(value) }
         return try database.unsafeRead(value)
+    }
+
+    /// Writes in one IMMEDIATE transaction, through the one writer every connection of this process shares.
+    public func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        try database.write(updates)
     }
 
     /// Whether a process that answered one request may exit without closing the database. Closing as the

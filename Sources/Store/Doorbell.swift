@@ -58,7 +58,7 @@ public extension Store {
     /// Use it for every change that publishes notifications.
     @discardableResult
     func publishing<T>(_ change: (GRDB.Database) throws -> T) throws -> T {
-        let result = try database.write(change)
+        let result = try write(change)
         doorbell.ring()
         return result
     }

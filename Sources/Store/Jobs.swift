@@ -104,7 +104,7 @@ public extension Store {
     /// ran out — for `owner` for `lease` milliseconds. A job that used up its attempts while its
     /// worker died is marked failed instead of being run again.
     func claimJob(owner: String, lease: Int64, kinds: [String]? = nil) throws -> Job? {
-        try database.write { db in
+        try write { db in
             let now = unixMillis()
             try db.execute(sql: """
                 UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, updated_at = ?,
@@ -132,7 +132,7 @@ public extension Store {
 
     /// Extends the lease of a job still held by `owner`; false when it was lost.
     func extendLease(jobID: Int64, owner: String, lease: Int64) throws -> Bool {
-        try database.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
                            arguments: [unixMillis() + lease, jobID, owner])
             return db.changesCount == 1
@@ -143,7 +143,7 @@ public extension Store {
     /// of attempts — marked failed with `error`, which is what the user is shown. Returns the new state.
     @discardableResult
     func failJob(id: Int64, owner: String, error: String, permanent: Bool = false) throws -> Job.State? {
-        try database.write { db in
+        try write { db in
             guard let job = try Jobs.job(db, id: id), job.state == .running, job.leaseOwner == owner else { return nil }
             let giveUp = permanent || job.attempts >= job.maxAttempts
             let now = unixMillis()
@@ -168,7 +168,7 @@ public extension Store {
     /// Deletes finished jobs last touched more than `age` milliseconds ago; returns how many.
     @discardableResult
     func purgeFinishedJobs(olderThan age: Int64) throws -> Int {
-        try database.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?", arguments: [unixMillis() - age])
             return db.changesCount
         }

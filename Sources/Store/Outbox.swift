@@ -124,7 +124,7 @@ public extension Store {
         } ?? Int64.max
         var total = 0
         while true {
-            let deleted = try database.write { db -> Int in
+            let deleted = try write { db -> Int in
                 guard let last = try Int64.fetchOne(db.cachedStatement(sql: """
                     SELECT MAX(id) FROM (SELECT id FROM notifications WHERE id < ? ORDER BY id LIMIT ?)
                     """), arguments: [firstYoung, batch]) else { return 0 }

@@ -12,7 +12,7 @@ public extension Store {
     /// Replaces earlier demo data: `users` accounts named `player1…`, all with `password`, and `games`
     /// empty 15×15 freestyle games pairing users 2k and 2k+1 with Black to move.
     func seedDemo(users count: Int, games gameCount: Int, password: String, passwordHash: String) throws -> SeededData {
-        try database.write { db in
+        try write { db in
             let previous = try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM users WHERE username LIKE 'player%' AND email LIKE '%@demo.invalid'"))
             for id in previous {
                 try db.execute(sql: "DELETE FROM games WHERE black_id = ? OR white_id = ?", arguments: [id, id])

@@ -65,7 +65,7 @@ struct JobsCommand: ParsableCommand {
             guard (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) is [String: Any] else {
                 throw ValidationError("the payload must be a JSON object")
             }
-            let id = try Store(path: config.databasePath).database.write { db in
+            let id = try Store(path: config.databasePath).write { db in
                 try Jobs.enqueue(db, kind: kind, payload: payload, maxAttempts: max(1, maxAttempts))
             }
             print(id)

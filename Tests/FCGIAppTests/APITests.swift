@@ -54,7 +54,7 @@ import Testing
         #expect(call(t, "GET", "/api/v1/me/", token: second.token).status == .unauthorized)
         #expect(call(t, "DELETE", "/api/v1/auth/tokens/\(second.id)/", token: renewed).status == .notFound)
         // Expiry.
-        try t.app.store.database.write { db in try db.execute(sql: "UPDATE api_tokens SET expires_at = 1") }
+        try t.app.store.write { db in try db.execute(sql: "UPDATE api_tokens SET expires_at = 1") }
         let expired = call(t, "GET", "/api/v1/me/", token: renewed)
         #expect(expired.status == .unauthorized && expired.header("WWW-Authenticate") == "Token")
         #expect(String(decoding: expired.cgiBytes(), as: UTF8.self).hasPrefix("Status: 401 Unauthorized\r\n"))

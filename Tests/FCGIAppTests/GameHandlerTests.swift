@@ -224,7 +224,7 @@ import Testing
     @Test func filtersAndPagesLiveInTheURL() throws {
         let t = try TestApp()
         _ = try t.app.store.seedDemo(users: 50, games: 25, password: "unused-password", passwordHash: "x")
-        try t.app.store.database.write { db in
+        try t.app.store.write { db in
             try db.execute(sql: "UPDATE games SET ruleset = 'renju' WHERE id <= 3")
             try db.execute(sql: "UPDATE games SET status = 'finished', result = 'black:five' WHERE id = 1")
         }
@@ -280,7 +280,7 @@ import Testing
         #expect(panel?.html.contains("#1 against Player 2") == true, "Black's open dashboard is told it is his turn")
         #expect(pushed.first { $0.topic == "dashboard:\(whiteID)" }?.html.contains("live-reload") == true)
 
-        _ = try t.app.store.database.write { db in try Store.applyPresence(db, event: .leave(connection: "test-page")) }
+        _ = try t.app.store.write { db in try Store.applyPresence(db, event: .leave(connection: "test-page")) }
         before = try t.app.store.latestNotificationID()
         #expect(games.move(t, black, "6,6").status == .ok)
         #expect(try t.app.store.notifications(after: before).first { $0.topic == "dashboard:\(blackID)" }?.html.contains("live-reload") == true,

@@ -89,7 +89,7 @@ import Testing
     @Test func theMaintenanceJobExpiresChallengesAndTellsBothPlayers() throws {
         let (t, alice, bob, _) = try setUp()
         let (aliceID, bobID) = (try t.app.store.user(username: "alice")!.id, try t.app.store.user(username: "bob")!.id)
-        try t.app.store.database.write { db in
+        try t.app.store.write { db in
             let id = try Store.requestFriendship(db, from: aliceID, to: bobID)
             try Store.setFriendshipStatus(db, id: id, status: "accepted")
         }
@@ -97,7 +97,7 @@ import Testing
         #expect(t.post("/challenges/", form: terms, headers: ["Cookie": alice]).status == .seeOther)
         #expect(t.post("/challenges/", form: terms, headers: ["Cookie": alice]).status == .seeOther)
         // The first one's day is over; the second still has time.
-        try t.app.store.database.write { db in try db.execute(sql: "UPDATE challenges SET expires_at = ? WHERE id = 1", arguments: [unixNow() - 1]) }
+        try t.app.store.write { db in try db.execute(sql: "UPDATE challenges SET expires_at = ? WHERE id = 1", arguments: [unixNow() - 1]) }
         try t.app.scheduleRecurringJobs()
         try t.listen(["challenges:\(bobID)"], as: "bob")
         let before = try t.app.store.latestNotificationID()

@@ -79,7 +79,7 @@ struct TestApp {
     /// A page whose socket listens to `topics`, as the bridge reports it when the page connects.
     func listen(_ topics: [String], as username: String? = nil, connection: String = "test-page") throws {
         let userID = try username.map { try app.store.user(username: $0)!.id }
-        _ = try app.store.database.write { db in try Store.applyPresence(db, event: .join(connection: connection, userID: userID, topics: topics)) }
+        _ = try app.store.write { db in try Store.applyPresence(db, event: .join(connection: connection, userID: userID, topics: topics)) }
     }
 
     private func encode(_ text: String) -> String {

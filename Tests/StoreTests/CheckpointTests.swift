@@ -16,7 +16,7 @@ import Testing
 
     /// About 1,500 pages in one commit: past SQLite's 1,000-page automatic checkpoint, far below the backstop.
     private func writeManyPages(_ store: Store) throws {
-        try store.database.write { db in
+        try store.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS filler (bytes BLOB)")
             for _ in 0..<1_500 { try db.execute(sql: "INSERT INTO filler (bytes) VALUES (randomblob(3500))") }
         }
@@ -31,7 +31,7 @@ import Testing
 
     @Test func inBackgroundCommitsLeaveTheLogToTheCheckpointer() throws {
         let store = try store(.inBackground)
-        let autocheckpoint = try store.database.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+        let autocheckpoint = try store.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
         #expect(autocheckpoint == Store.backstopPages)
         let before = try fileSize(store.path)
         try writeManyPages(store)

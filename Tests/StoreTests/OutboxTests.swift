@@ -32,7 +32,7 @@ import Testing
     /// Migration 011: rows stamped in milliseconds by an older binary keep their time in microseconds.
     @Test func millisecondStampsAreConvertedByTheMigration() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)/db.sqlite3").path
-        try Store(path: path).database.write { db in
+        try Store(path: path).write { db in
             // The table as 010 left it, with a row from before 011.
             try db.execute(sql: """
                 ALTER TABLE notifications RENAME COLUMN created_us TO created_at;
@@ -83,12 +83,12 @@ import Testing
     @Test func trimmingOldRowsMakesOlderCursorsAGapAndKeepsIdsGrowing() throws {
         let store = try temporaryStore()
         try store.publishing { db in for _ in 1...5 { try Outbox.publish(db, topic: "t", html: "x") } }
-        try store.database.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0 WHERE id <= 3") }
+        try store.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0 WHERE id <= 3") }
         #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
         #expect(try store.notifications(after: 0).map(\.id) == [4, 5])
         #expect(try store.replay(after: 2, upTo: 5, topics: ["t"], userID: nil) == .gap)
         #expect(try store.replay(after: 3, upTo: 5, topics: ["t"], userID: nil).isNotGap)
-        try store.database.write { db in try db.execute(sql: "DELETE FROM notifications") }
+        try store.write { db in try db.execute(sql: "DELETE FROM notifications") }
         let next = try store.publishing { db in try Outbox.publish(db, topic: "t", html: "y") }
         #expect(next == 6, "AUTOINCREMENT never reuses an id")
     }
@@ -97,10 +97,10 @@ import Testing
         let store = try temporaryStore()
         try store.publishing { db in for _ in 1...6 { try Outbox.publish(db, topic: "t", html: "x") } }
         // Row 4 is young; row 5 is old but after it in id order (a clock set back): it waits.
-        try store.database.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0 WHERE id IN (1, 2, 3, 5)") }
+        try store.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0 WHERE id IN (1, 2, 3, 5)") }
         #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
         #expect(try store.notifications(after: 0).map(\.id) == [4, 5, 6])
-        try store.database.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0") }
+        try store.write { db in try db.execute(sql: "UPDATE notifications SET created_us = 0") }
         #expect(try store.trimNotifications(olderThan: 60_000, batch: 2) == 3)
         #expect(try store.notifications(after: 0).isEmpty)
         #expect(try store.trimNotifications(olderThan: 60_000) == 0)
@@ -109,18 +109,18 @@ import Testing
     @Test func presenceTracksConnectionsPerTopic() throws {
         let store = try temporaryStore()
         guard case .success(let alice) = try store.createUser(username: "alice", email: "a@x.org", displayName: "Alice", passwordHash: "h") else { return }
-        let changed = try store.database.write { db in
+        let changed = try store.write { db in
             [try Store.applyPresence(db, event: .join(connection: "c1", userID: alice.id, topics: ["demo", "game:1"])),
              try Store.applyPresence(db, event: .join(connection: "c2", userID: alice.id, topics: ["demo"])),
              try Store.applyPresence(db, event: .join(connection: "c3", userID: nil, topics: ["demo"]))]
         }
         #expect(changed == [["demo", "game:1"], [], []], "a second tab and an anonymous page change no list")
         #expect(try store.presentUsers(topic: "demo").map(\.username) == ["alice"], "one entry per user, anonymous not listed")
-        let left = try store.database.write { db in try Store.applyPresence(db, event: .leave(connection: "c1")) }
+        let left = try store.write { db in try Store.applyPresence(db, event: .leave(connection: "c1")) }
         #expect(left == ["game:1"], "alice is still on demo in another tab")
         #expect(try store.presentUsers(topic: "game:1").isEmpty)
         #expect(try store.presentUsers(topic: "demo").count == 1, "still present in another tab")
-        _ = try store.database.write { db in try Store.applyPresence(db, event: .reset) }
+        _ = try store.write { db in try Store.applyPresence(db, event: .reset) }
         #expect(try store.presentUsers(topic: "demo").isEmpty)
     }
 }

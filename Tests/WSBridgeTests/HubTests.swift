@@ -31,7 +31,7 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
 @Suite struct HubTests {
     func notification(_ id: Int64, _ topic: String, user: Int64? = nil, connection: String? = nil) throws -> Outbox.Notification {
         let store = try Store(path: FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString)/db.sqlite3").path)
-        try store.database.write { db in
+        try store.write { db in
             try db.execute(sql: "INSERT INTO notifications (id, topic, html, user_id, connection_id, created_us) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [id, topic, "<p id=x>\(id)</p>", user, connection, unixMicros()])
         }

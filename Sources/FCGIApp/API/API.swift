@@ -159,7 +159,7 @@ extension App {
 
     private func issueToken(for user: User, deviceName: String, deviceInfo: String, replacing old: APIToken?) throws -> Response {
         let token = Random.token()
-        let record = try store.database.write { db -> APIToken in
+        let record = try store.write { db -> APIToken in
             if let old { _ = try Store.deleteAPIToken(db, id: old.id, userID: user.id) }
             return try Store.createAPIToken(db, userID: user.id, hash: Digest.sha256(token), deviceName: deviceName, deviceInfo: deviceInfo,
                                             lifetime: config.apiTokenLifetime)
@@ -182,7 +182,7 @@ extension App {
 
     private func apiTokenDelete(_ context: APIContext, id: Int64) throws -> Response {
         let user = try context.requireUser()
-        guard try store.database.write({ db in try Store.deleteAPIToken(db, id: id, userID: user.id) }) else {
+        guard try store.write({ db in try Store.deleteAPIToken(db, id: id, userID: user.id) }) else {
             throw APIError(.notFound, "You have no token \(id).")
         }
         return Response(status: .noContent, headers: [], body: [])

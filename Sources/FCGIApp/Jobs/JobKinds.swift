@@ -35,7 +35,7 @@ extension App {
 
     /// Jobs that must always exist once; their unique keys make this idempotent across workers.
     func scheduleRecurringJobs() throws {
-        try store.database.write { db in
+        try store.write { db in
             try Jobs.enqueue(db, kind: JobKind.maintenance.rawValue, uniqueKey: JobKind.maintenance.rawValue)
         }
     }

@@ -163,7 +163,7 @@ extension App {
         guard let target = try syllabus().counterpart(of: lesson, in: level) else {
             throw HTTPError(.conflict, "The \(level.displayName) syllabus has no lessons yet.")
         }
-        try store.database.write { db in try Store.setSchoolLevel(db, userID: user.id, level: level.rawValue) }
+        try store.write { db in try Store.setSchoolLevel(db, userID: user.id, level: level.rawValue) }
         let path = Route.lesson(target.id).path
         return context.request.htmx.isHTMX ? .clientRedirect(path) : .redirect(to: path, for: context.request)
     }
