@@ -8,12 +8,15 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import urllib.parse
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 import e2e_support as support
 import fcgi_client
@@ -120,6 +123,50 @@ def test_concurrent_requests_all_answered_correctly(module_server):
     assert not failures, failures[:5]
     assert statuses == Counter({200: 200})
     assert len(tokens) == 100  # a fresh CSRF cookie (and token) per cookieless page view
+
+
+def _answer_then_eof(address: str, *, send_end_of_input: bool) -> socket.socket:
+    """Sends a GET /healthz (with or without its end-of-stdin record), reads the answer through
+    END_REQUEST and then to end of file; returns the socket, still open on our side."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(10)
+    sock.connect(address)
+    params = fcgi_client.build_params("GET", "/healthz")
+    message = (fcgi_client.record(fcgi_client.FCGI_BEGIN_REQUEST, struct.pack(">HB5x", fcgi_client.FCGI_RESPONDER, 0))
+               + fcgi_client.stream_records(fcgi_client.FCGI_PARAMS, fcgi_client.encode_params(params)))
+    if send_end_of_input:
+        message += fcgi_client.record(fcgi_client.FCGI_STDIN, b"")
+    sock.sendall(message)
+    received = bytearray()
+    while chunk := sock.recv(65536):
+        received += chunk
+    end_request = fcgi_client.record(fcgi_client.FCGI_END_REQUEST, struct.pack(">IB3x", 0, fcgi_client.FCGI_REQUEST_COMPLETE))
+    assert received.endswith(end_request), bytes(received[-64:])
+    assert b"ok\n" in received
+    return sock
+
+
+def test_a_connection_whose_input_was_read_to_its_end_is_closed_at_once(module_server):
+    """No lingering close (shut down, then wait for the web server to close first) when there is no
+    unread input left to reset the connection: the app's end is gone as soon as the answer is."""
+    sock = _answer_then_eof(module_server.socket, send_end_of_input=True)
+    try:
+        with pytest.raises((BrokenPipeError, ConnectionResetError)):
+            for _ in range(3):
+                sock.sendall(b"\0" * 8)
+    finally:
+        sock.close()
+
+
+def test_a_client_that_has_not_ended_its_input_gets_its_answer_and_a_lingering_close(module_server):
+    """The app does not wait for input a client has not sent: the answer comes, the app's side is shut
+    down, and it keeps reading (and discarding) until the client closes, so no reset can cut the answer."""
+    sock = _answer_then_eof(module_server.socket, send_end_of_input=False)
+    try:
+        sock.sendall(fcgi_client.record(fcgi_client.FCGI_STDIN, b""))  # still accepted: the app is lingering
+    finally:
+        sock.close()
+    assert module_server.get("/healthz").status == 200
 
 
 def test_concurrent_registrations_of_one_username_create_exactly_one_account(start_server, data_dir):

@@ -106,11 +106,40 @@ public final class FastCGIWorker: @unchecked Sendable {
                 if isRecycling { break serving }
                 guard FCGX_Accept_r(&request) >= 0 else { continue serving }
                 serve(&request, app: app)
+                Self.closeAtOnceIfInputEnded(&request)
                 FCGX_Finish_r(&request)
                 if countServed() { kill(getpid(), SIGTERM) }
             }
         }
         FCGX_Free(&request, 1)
+    }
+
+    /// libfcgi ends a connection with a lingering close: it shuts down its side, then waits (in `select`,
+    /// up to 2 s) for the web server to close first, so that input it never read cannot make the kernel
+    /// reset the connection under a response still being read. That wait holds the thread for a round
+    /// trip through the web server on every request. Once the request's input has been read to its
+    /// end-of-stdin record there is nothing left to reset it, so the connection is closed at once.
+    /// Only input that has already arrived is read (the socket is non-blocking meanwhile): a client that
+    /// has not sent its end of input yet gets the lingering close, and no thread waits for it here.
+    static func closeAtOnceIfInputEnded(_ request: inout FCGX_Request) {
+        request.detached = 0  // the struct is reused for the thread's next connection
+        guard request.keepConnection == 0, let input = request.in, request.ipcFd >= 0 else { return }
+        let fd = request.ipcFd
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else { return }
+        var scratch = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        // A GET's end-of-stdin record is usually in libfcgi's buffer already (read with the params); a
+        // body the app did not read (an error answered early) is left to the lingering close after a few
+        // reads rather than drained here.
+        for _ in 0..<4 where input.pointee.isClosed == 0 {
+            _ = withUnsafeMutableBytes(of: &scratch) { buffer in
+                FCGX_GetStr(buffer.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(buffer.count), input)
+            }
+        }
+        // A read that found nothing (EAGAIN) closes the stream with an error: then linger as before.
+        if input.pointee.isClosed != 0, FCGX_GetError(input) == 0 { request.detached = 1 }
+        // Blocking again for the response's last records, which FCGX_Finish_r writes.
+        _ = fcntl(fd, F_SETFL, flags)
     }
 
     /// Counts a finished request; true exactly once, when the recycle limit is reached.
