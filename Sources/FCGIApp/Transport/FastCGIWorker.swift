@@ -180,13 +180,16 @@ public final class FastCGIWorker: @unchecked Sendable {
         case .failure(let error): response = app.respond(params: params, rejecting: error)
         }
         var head = response.cgiHead()
-        head.withUTF8 { Self.put($0, to: request.out) }
-        response.body.withUnsafeBufferPointer { Self.put($0, to: request.out) }
-    }
-
-    private static func put(_ bytes: UnsafeBufferPointer<UInt8>, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { _ = FCGX_PutStr($0, Int32(bytes.count), stream) }
+        let sent = head.withUTF8 { head in
+            response.body.withUnsafeBytes { body in
+                FastCGIRecords.send(head: UnsafeRawBufferPointer(head), body: body, requestID: Int(request.requestId), to: request.ipcFd)
+            }
+        }
+        // The records are written: libfcgi's streams must not add their own end records when the request
+        // is finished (closing a stream only writes those, and only once).
+        request.out?.pointee.wasFCloseCalled = 1
+        request.err?.pointee.wasFCloseCalled = 1
+        if !sent { request.keepConnection = 0 }  // a broken connection is never kept
     }
 
     private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, declaredLength: String?) -> Result<[UInt8], HTTPError> {
