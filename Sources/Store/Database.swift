@@ -86,8 +86,21 @@ public struct Store: Sendable {
 
     /// Reads in one transaction (one snapshot), on this store's own reader when it has one.
     public func read<T>(_ value: (Database) throws -> T) throws -> T {
-        if let ownReader { return try ownReader.read(value) }
-        return try database.read(value)
+        guard let ownReader else { return try database.read(value) }
+        // BEGIN and COMMIT as prepared statements kept on the connection: GRDB's `read` parses both anew
+        // for every transaction. Nothing on a read-only connection needs GRDB's transaction observers.
+        return try ownReader.unsafeRead { db in
+            try db.cachedStatement(sql: "BEGIN").execute()
+            do {
+                let result = try value(db)
+                try db.cachedStatement(sql: "COMMIT").execute()
+                return result
+            } catch {
+                if !db.isInsideTransaction { throw error }
+                try db.cachedStatement(sql: "ROLLBACK").execute()
+                throw error
+            }
+        }
     }
 
     /// One statement's read outside a transaction (each statement sees the latest commit), on this

@@ -51,6 +51,26 @@ func temporaryStore() throws -> Store {
         #expect(try store.usernameExists("fay"))
     }
 
+    @Test func anOwnReadersReadIsOneSnapshotAndEndsEvenWhenItFails() throws {
+        let store = try temporaryStore()
+        let own = try store.withOwnReader()
+        struct Stop: Error {}
+        // A commit made between two statements of one read is not seen by the second: one snapshot.
+        let (before, during) = try own.read { db -> (Int, Int) in
+            let before = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? -1
+            _ = try store.createUser(username: "gus", email: "g@example.org", displayName: "G", passwordHash: "h")
+            return (before, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? -1)
+        }
+        #expect(before == during)
+        #expect(try own.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") } == before + 1)
+        // A read that throws, or whose statement fails, ends its transaction: the next read is a new snapshot.
+        #expect(throws: Stop.self) { try own.read { db in _ = try Int.fetchOne(db, sql: "SELECT 1"); throw Stop() } }
+        #expect(throws: DatabaseError.self) { try own.read { db in try db.execute(sql: "SELECT * FROM no_such_table") } }
+        _ = try store.createUser(username: "hal", email: "h@example.org", displayName: "H", passwordHash: "h")
+        #expect(try own.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") } == before + 2)
+        #expect(try own.unsafeRead { db in db.isInsideTransaction } == false)
+    }
+
     @Test func usersAreUniqueByUsernameAndEmailIgnoringCase() throws {
         let store = try temporaryStore()
         guard case .success(let alice) = try store.createUser(username: "alice", email: "a@example.org", displayName: "Alice", passwordHash: "h")
