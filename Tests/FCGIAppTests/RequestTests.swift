@@ -42,6 +42,17 @@ import Testing
         #expect(MediaType("").essence.isEmpty && MediaType("").parameters.isEmpty)
     }
 
+    @Test func responseHeaderNamesCompareIgnoringASCIICaseOnly() {
+        var response = Response(headers: [("Content-Type", "text/html"), ("X-A", "1")])
+        response.setHeader("content-type", "text/plain")
+        #expect(response.headers.map(\.0) == ["X-A", "content-type"] && response.header("CONTENT-TYPE") == "text/plain")
+        #expect(response.header("X-B") == nil && response.header("X-") == nil && response.header("X-AA") == nil)
+        // Only letters fold: "[" is "{" with the 0x20 bit cleared, "@" is "`", and non-ASCII stays as is.
+        #expect("a[".equalsIgnoringASCIICase("A{") == false && "@".equalsIgnoringASCIICase("`") == false)
+        #expect("é".equalsIgnoringASCIICase("É") == false && "é".equalsIgnoringASCIICase("é"))
+        #expect("Hx-Trigger".equalsIgnoringASCIICase("HX-TRIGGER") && "".equalsIgnoringASCIICase(""))
+    }
+
     @Test func refusesWhatCannotBeARequest() {
         #expect(throws: HTTPError(.badRequest, "The request has no method.")) { try Request(params: [:], body: []) }
         #expect(throws: HTTPError(.methodNotAllowed, "The method BREW is not supported.")) {
