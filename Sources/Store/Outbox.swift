@@ -90,11 +90,17 @@ public extension Store {
     /// What a connection subscribed to `topics` missed after `cursor`, up to `upTo` (where the live tail
     /// takes over), or `.gap` when part of it was trimmed. Notifications addressed to one user are
     /// replayed only to that user; those addressed to one connection only ever went live.
-    func replay(after cursor: Int64, upTo: Int64, topics: [String], userID: Int64?, limit: Int = 10_000) throws -> Replay {
+    ///
+    /// The id range is walked through the primary key and filtered by topic: an index by topic cost every
+    /// publish pages of WAL. So a range wider than `scanLimit` ids (every topic's) is answered as a gap —
+    /// the page reloads its live regions — rather than read; a page that just rendered misses a few ids.
+    func replay(after cursor: Int64, upTo: Int64, topics: [String], userID: Int64?, limit: Int = 10_000,
+                scanLimit: Int64 = 50_000) throws -> Replay {
         try read { db in
             let trimmedThrough = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM outbox_state WHERE key = 'trimmed_through'")) ?? 0
             if cursor < trimmedThrough { return .gap }
             guard !topics.isEmpty, upTo > cursor else { return .notifications([]) }
+            if upTo - cursor > scanLimit { return .gap }
             let placeholders = Array(repeating: "?", count: topics.count).joined(separator: ",")
             var arguments: [(any DatabaseValueConvertible)?] = [cursor, upTo]
             arguments += topics

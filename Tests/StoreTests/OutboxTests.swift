@@ -64,6 +64,14 @@ import Testing
         #expect(try store.replay(after: 1, upTo: 5, topics: ["odd"], userID: nil) == .notifications(try store.notifications(after: 0).filter { [3, 5].contains($0.id) }))
         #expect(try store.replay(after: 6, upTo: 6, topics: ["odd"], userID: nil) == .notifications([]))
         #expect(try store.replay(after: 0, upTo: 6, topics: ["odd", "even"], userID: nil, limit: 3) == .gap, "more than the limit reloads instead")
+        // The range is walked whatever the topics: one wider than the scan limit reloads instead.
+        #expect(try store.replay(after: 0, upTo: 6, topics: ["odd"], userID: nil, scanLimit: 5) == .gap)
+        #expect(try store.replay(after: 1, upTo: 6, topics: ["odd"], userID: nil, scanLimit: 5).isNotGap)
+        let plan = try store.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM notifications WHERE id > 1 AND id <= 6 AND topic IN ('odd')")
+                .map { $0["detail"] as String? ?? "" }
+        }
+        #expect(plan.joined().contains("INTEGER PRIMARY KEY"), "the replay walks the id range: \(plan)")
     }
 
     @Test func replayKeepsPrivateNotificationsPrivate() throws {

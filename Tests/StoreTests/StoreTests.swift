@@ -13,7 +13,7 @@ func temporaryStore() throws -> Store {
     @Test func migrationsApplyOnceAndTheDatabaseIsWAL() throws {
         let store = try temporaryStore()
         #expect(try store.isMigrated())
-        #expect(try store.appliedMigrations() == ["001_accounts", "002_games", "003_outbox", "004_moves", "005_friends_challenges", "006_jobs", "007_challenge_expiry", "008_school", "009_api_tokens", "010_notifications_trimmed_by_id", "011_notification_times_in_microseconds"])
+        #expect(try store.appliedMigrations() == ["001_accounts", "002_games", "003_outbox", "004_moves", "005_friends_challenges", "006_jobs", "007_challenge_expiry", "008_school", "009_api_tokens", "010_notifications_trimmed_by_id", "011_notification_times_in_microseconds", "012_notifications_replayed_by_id"])
         try store.migrate()
         let mode = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
