@@ -138,7 +138,7 @@ public final class FastCGIWorker: @unchecked Sendable {
         }
         // A read that found nothing (EAGAIN) closes the stream with an error: then linger as before.
         if input.pointee.isClosed != 0, FCGX_GetError(input) == 0 { request.detached = 1 }
-        // Blocking again for the response's last records, which FCGX_Finish_r writes.
+        // Blocking again, as libfcgi expects its sockets (the lingering close reads from it).
         _ = fcntl(fd, F_SETFL, flags)
     }
 
