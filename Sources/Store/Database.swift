@@ -96,8 +96,8 @@ public struct Store: Sendable {
                 try db.cachedStatement(sql: "COMMIT").execute()
                 return result
             } catch {
-                if !db.isInsideTransaction { throw error }
-                try db.cachedStatement(sql: "ROLLBACK").execute()
+                // The block's error is the one to report; a rollback that fails too leaves the next BEGIN to say so.
+                if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
                 throw error
             }
         }
@@ -111,6 +111,8 @@ public struct Store: Sendable {
     }
 
     /// Writes in one IMMEDIATE transaction, through the one writer every connection of this process shares.
+    /// Its result may be ignored, as GRDB's `write`'s may (a change made for its effect alone).
+    @discardableResult
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
         try database.write(updates)
     }
@@ -121,7 +123,7 @@ public struct Store: Sendable {
     /// rows, or when the log has grown: a new process rebuilds the log's index and cannot tell copied
     /// frames from others, so a log that nobody closes keeps every later writer's frames.
     public func mayExitWithoutClosing(maxLogBytes: Int = 256 * 1024) throws -> Bool {
-        let changes = try database.writeWithoutTransaction { db in db.totalChangesCount }
+        let changes = database.writeWithoutTransaction { db in db.totalChangesCount }
         var log = stat()
         let logBytes = stat(path + "-wal", &log) == 0 ? Int(log.st_size) : 0
         return changes == 0 && logBytes <= maxLogBytes

@@ -28,13 +28,13 @@ public struct FastCGIClient: Sendable {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var out: [UInt8] = []
         // BEGIN_REQUEST: role 1 (responder), flags 0 (close the connection after the request).
-        out += Self.record(type: 1, content: [0, 1, 0, 0, 0, 0, 0, 0])
+        out += Self.record(.beginRequest, content: [0, 1, 0, 0, 0, 0, 0, 0])
         var encodedParams: [UInt8] = []
         for (name, value) in params { encodedParams += Self.lengthPrefix(name.utf8.count) + Self.lengthPrefix(value.utf8.count) + Array(name.utf8) + Array(value.utf8) }
-        for chunk in Self.chunks(encodedParams) { out += Self.record(type: 4, content: chunk) }
-        out += Self.record(type: 4, content: [])
-        for chunk in Self.chunks(body) { out += Self.record(type: 5, content: chunk) }
-        out += Self.record(type: 5, content: [])
+        for chunk in Self.chunks(encodedParams) { out += Self.record(.params, content: chunk) }
+        out += Self.record(.params, content: [])
+        for chunk in Self.chunks(body) { out += Self.record(.stdin, content: chunk) }
+        out += Self.record(.stdin, content: [])
         try writeAll(fd, out)
         var stdout: [UInt8] = []
         var buffer: [UInt8] = []
@@ -49,9 +49,9 @@ public struct FastCGIClient: Sendable {
                 let length = Int(buffer[4]) << 8 | Int(buffer[5])
                 let total = 8 + length + Int(buffer[6])
                 guard buffer.count >= total else { break }
-                let type = buffer[1]
-                if type == 6 { stdout += buffer[8..<(8 + length)] }
-                if type == 3 { ended = true }
+                let kind = FastCGIRecord.Kind(rawValue: buffer[1])
+                if kind == .stdout { stdout += buffer[8..<(8 + length)] }
+                if kind == .endRequest { ended = true }
                 buffer.removeFirst(total)
             }
             if ended { break }
@@ -73,9 +73,12 @@ public struct FastCGIClient: Sendable {
         return Response(status: status, headers: headers, body: Array(output[split.upperBound...]))
     }
 
-    private static func record(type: UInt8, content: [UInt8]) -> [UInt8] {
+    /// One record of request 1, padded to a multiple of 8 bytes.
+    private static func record(_ kind: FastCGIRecord.Kind, content: [UInt8]) -> [UInt8] {
         let padding = (8 - content.count % 8) % 8
-        return [1, type, 0, 1, UInt8(content.count >> 8), UInt8(content.count & 0xff), UInt8(padding), 0] + content + [UInt8](repeating: 0, count: padding)
+        var header = [UInt8](repeating: 0, count: FastCGIRecord.headerLength)
+        FastCGIRecord.putHeader(kind, requestID: 1, contentLength: content.count, padding: padding, into: &header, at: 0)
+        return header + content + [UInt8](repeating: 0, count: padding)
     }
 
     private static func lengthPrefix(_ length: Int) -> [UInt8] {

@@ -1,22 +1,19 @@
 import Glibc
+import Platform
 
 /// A response as the FastCGI records a responder sends — its CGI head and body as STDOUT records, the
 /// empty STDOUT record that ends the stream, and END_REQUEST — written to the connection with one
 /// `writev`. libfcgi's output stream copies everything through an 8 KiB buffer and writes it out each
 /// time it fills, so a 22 KB page left in four writes, each of which woke the web server to read a part.
 enum FastCGIRecords {
-    static let version: UInt8 = 1
-    static let stdout: UInt8 = 6
-    static let endRequest: UInt8 = 3
-    /// A record's content length is 16 bits.
-    static let maxContent = 65535
     /// IOV_MAX on Linux (not exported to Swift); a body of 1,024 records would be 64 MiB.
     static let maxVectors = 1024
 
     /// Writes `head` then `body` and ends the request with application status 0. False when the
     /// connection failed (the web server went away); the caller must then not reuse it.
     static func send(head: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, requestID: Int, to fd: Int32) -> Bool {
-        let parts = [head, body].filter { !$0.isEmpty }
+        let maxContent = FastCGIRecord.maxContent
+        let parts = [head, body]
         let recordCount = parts.reduce(0) { $0 + ($1.count + maxContent - 1) / maxContent }
         // One 8-byte header per content record, then the empty STDOUT record and END_REQUEST (8 + 8).
         var headers = [UInt8](repeating: 0, count: 8 * recordCount + 24)
@@ -26,15 +23,15 @@ enum FastCGIRecords {
             var start = 0
             while start < part.count {
                 let length = min(maxContent, part.count - start)
-                writeHeader(&headers, at: offset, type: stdout, requestID: requestID, contentLength: length)
+                FastCGIRecord.putHeader(.stdout, requestID: requestID, contentLength: length, into: &headers, at: offset)
                 slices.append((offset, UnsafeRawBufferPointer(rebasing: part[start..<(start + length)])))
                 offset += 8
                 start += length
             }
         }
-        writeHeader(&headers, at: offset, type: stdout, requestID: requestID, contentLength: 0)
-        writeHeader(&headers, at: offset + 8, type: endRequest, requestID: requestID, contentLength: 8)
-        // END_REQUEST's body: appStatus 0 (4 bytes), protocolStatus FCGI_REQUEST_COMPLETE (0), 3 reserved.
+        FastCGIRecord.putHeader(.stdout, requestID: requestID, contentLength: 0, into: &headers, at: offset)
+        FastCGIRecord.putHeader(.endRequest, requestID: requestID, contentLength: 8, into: &headers, at: offset + 8)
+        // END_REQUEST's body stays zero: appStatus 0 (4 bytes), protocolStatus FCGI_REQUEST_COMPLETE (0), 3 reserved.
         return headers.withUnsafeBytes { headerBytes in
             var vectors: [iovec] = []
             vectors.reserveCapacity(2 * slices.count + 1)
@@ -45,16 +42,6 @@ enum FastCGIRecords {
             vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: headerBytes.baseAddress! + offset), iov_len: 24))
             return writeAll(&vectors, to: fd)
         }
-    }
-
-    private static func writeHeader(_ bytes: inout [UInt8], at offset: Int, type: UInt8, requestID: Int, contentLength: Int) {
-        bytes[offset] = version
-        bytes[offset + 1] = type
-        bytes[offset + 2] = UInt8(truncatingIfNeeded: requestID >> 8)
-        bytes[offset + 3] = UInt8(truncatingIfNeeded: requestID)
-        bytes[offset + 4] = UInt8(truncatingIfNeeded: contentLength >> 8)
-        bytes[offset + 5] = UInt8(truncatingIfNeeded: contentLength)
-        // Padding length 0 (padding is only recommended) and the reserved byte stay 0.
     }
 
     /// `writev` until every vector is written: a response larger than the socket's buffer goes out in
