@@ -46,6 +46,8 @@ let package = Package(
             dependencies: [
                 "Domain", "Platform",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite itself, for reading rows by position (`LiveRow`).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -12,12 +12,12 @@ public struct User: Sendable, Equatable {
     /// The columns every query that reads users selects first, in this order (`init(row:)` reads them by position).
     static let columns = "users.id, users.username, users.email, users.display_name, users.password_hash"
 
-    init(row: Row) {
-        id = row[0]
-        username = row[1]
-        email = row[2]
-        displayName = row[3]
-        passwordHash = row[4]
+    init(row: LiveRow) throws {
+        id = try row[0]
+        username = try row[1]
+        email = try row[2]
+        displayName = try row[3]
+        passwordHash = try row[4]
     }
 }
 
@@ -102,7 +102,7 @@ public extension Store {
             try Self.record(db, """
                 SELECT \(User.columns), sessions.last_seen_at FROM sessions JOIN users ON users.id = sessions.user_id
                 WHERE sessions.id_hash = ? AND sessions.expires_at > ?
-                """, [Data(idHash), now]) { (User(row: $0), $0[5]) }
+                """, [Data(idHash), now]) { (try User(row: $0), try $0[5]) }
         }
         guard let (user, lastSeen) = found else { return nil }
         if now - lastSeen > 3600 {

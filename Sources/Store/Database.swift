@@ -146,21 +146,20 @@ public struct Store: Sendable {
 public func unixNow() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
 extension Store {
-    /// The rows of `sql`, each made into a value while the statement stands on it. Reading columns by
-    /// position from the live statement skips the copy of every row that `Row.fetchAll` makes and the
-    /// lowercased name lookups: these are the reads every page and every move makes.
+    /// The rows of `sql`, each made into a value while the statement stands on it (see `LiveRow`): these
+    /// are the reads every page and every move makes.
     static func records<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments,
-                           _ make: (Row) throws -> T) throws -> [T] {
-        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+                           _ make: (LiveRow) throws -> T) throws -> [T] {
+        let cursor = try LiveRowCursor(db.cachedStatement(sql: sql), arguments: arguments)
         var values: [T] = []
-        while let row = try cursor.next() { values.append(try make(row)) }
+        while let statement = try cursor.next() { values.append(try make(LiveRow(statement: statement))) }
         return values
     }
 
     /// The first row of `sql` made into a value, or nil.
     static func record<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments,
-                          _ make: (Row) throws -> T) throws -> T? {
-        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-        return try cursor.next().map(make)
+                          _ make: (LiveRow) throws -> T) throws -> T? {
+        let cursor = try LiveRowCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        return try cursor.next().map { try make(LiveRow(statement: $0)) }
     }
 }

@@ -21,20 +21,20 @@ public struct GameRecord: Sendable, Equatable {
     public let createdAt: Int64
 
     /// A row of `Store.gameSelect`, by position.
-    init(row: Row) {
-        id = row[0]
-        blackID = row[1]
-        whiteID = row[2]
-        blackName = row[3]
-        whiteName = row[4]
-        blackUsername = row[5]
-        whiteUsername = row[6]
-        ruleset = row[7]
-        boardSize = row[8]
-        status = row[9]
-        result = row[10]
-        moveCount = row[11]
-        createdAt = row[12]
+    init(row: LiveRow) throws {
+        id = try row[0]
+        blackID = try row[1]
+        whiteID = try row[2]
+        blackName = try row[3]
+        whiteName = try row[4]
+        blackUsername = try row[5]
+        whiteUsername = try row[6]
+        ruleset = try row[7]
+        boardSize = try row[8]
+        status = try row[9]
+        result = try row[10]
+        moveCount = try row[11]
+        createdAt = try row[12]
     }
 }
 
@@ -61,7 +61,7 @@ public extension Store {
     /// The moves of a game numbered above `number` (all of them by default), in order.
     static func moves(_ db: Database, gameID: Int64, after number: Int = 0) throws -> [StoredMove] {
         try records(db, "SELECT number, row, col FROM moves WHERE game_id = ? AND number > ? ORDER BY number", [gameID, number]) {
-            StoredMove(number: $0[0], row: $0[1], col: $0[2])
+            StoredMove(number: try $0[0], row: try $0[1], col: try $0[2])
         }
     }
 

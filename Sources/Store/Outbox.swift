@@ -19,13 +19,13 @@ public struct Notification: Sendable, Equatable {
     static let columns = "id, topic, html, user_id, connection_id, created_us"
 
     /// A row of `SELECT \(columns)`, read by position from the live statement (the bridge reads every one).
-    init(row: Row) {
-        id = row[0]
-        topic = row[1]
-        html = row[2]
-        userID = row[3]
-        connectionID = row[4]
-        createdMicros = row[5]
+    init(row: LiveRow) throws {
+        id = try row[0]
+        topic = try row[1]
+        html = try row[2]
+        userID = try row[3]
+        connectionID = try row[4]
+        createdMicros = try row[5]
     }
 }
 }

@@ -52,7 +52,7 @@ public extension Store {
             WHERE (f.user_low = ? OR f.user_high = ?) AND f.status != 'declined'
             ORDER BY users.display_name COLLATE NOCASE
             """, [userID, userID, userID]) {
-            Friendship(id: $0[5], other: User(row: $0), status: $0[6], requestedByViewer: ($0[7] as Int64) == userID)
+            Friendship(id: try $0[5], other: try User(row: $0), status: try $0[6], requestedByViewer: (try $0[7] as Int64) == userID)
         }
     }
 

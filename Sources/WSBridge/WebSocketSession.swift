@@ -124,7 +124,7 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     /// Sends a frame shared with other connections, reusing its compressed form.
     @discardableResult
     func send(shared frame: SharedFrame) -> Bool {
-        guard let context, !isClosing else { return false }
+        guard context != nil, !isClosing else { return false }
         let wire = if let deflate {
             WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: frame.compressed(windowBits: deflate.serverWindowBits))
         } else {

@@ -83,7 +83,7 @@ public final class JobRunner: @unchecked Sendable {
         self.threads = threads
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
-        ownerPrefix = "\(String(cString: host)):\(getpid())"
+        ownerPrefix = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid())"
     }
 
     private var isStopping: Bool { lock.withLock { stopping } }
