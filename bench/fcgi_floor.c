@@ -4,8 +4,10 @@
  * carry on this machine at all, next to nginx serving the bytes as a static file.
  *
  * It moves bytes the way gomoku-fcgi does (Sources/FCGIApp/Transport): the whole answer as its
- * FastCGI records in one write, and the connection closed at once, without libfcgi's lingering
- * close, once the request's input has been read to its end.
+ * FastCGI records in one write, the connection kept when the web server asks (fastcgi_keep_conn),
+ * and otherwise closed at once, without libfcgi's lingering close, once the request's input has been
+ * read to its end. A kept connection holds its thread here (libfcgi's way), so run it with more
+ * threads than the web server keeps connections.
  *
  *   fcgi_floor SOCKET_PATH FILE THREADS
  *
@@ -109,14 +111,17 @@ int main(int argc, char **argv) {
     build_answer(body, body_length);
     free(body);
     int threads = atoi(argv[3]);
-    if (threads < 1 || threads > 64) { fprintf(stderr, "THREADS must be 1..64\n"); return 2; }
+    if (threads < 1 || threads > 256) { fprintf(stderr, "THREADS must be 1..256\n"); return 2; }
     FCGX_Init();
     umask(0);
     listen_fd = FCGX_OpenSocket(argv[1], 128);
     if (listen_fd < 0) { fprintf(stderr, "cannot listen on %s\n", argv[1]); return 1; }
     signal(SIGTERM, SIG_DFL);
-    pthread_t workers[64];
-    for (int i = 0; i < threads; i++) pthread_create(&workers[i], NULL, serve, NULL);
+    pthread_t workers[256];
+    pthread_attr_t small_stack;  /* many threads, each only a few frames deep */
+    pthread_attr_init(&small_stack);
+    pthread_attr_setstacksize(&small_stack, 256 * 1024);
+    for (int i = 0; i < threads; i++) pthread_create(&workers[i], &small_stack, serve, NULL);
     for (int i = 0; i < threads; i++) pthread_join(workers[i], NULL);
     return 0;
 }

@@ -130,10 +130,12 @@ if want page; then
         else url=$base/games/$game_id/; app_rps=$(median_rps -H "Cookie: $cookie" "$url"); fi
         static_rps=$(median_rps "$base/static/vendor/bench-$page.html")
         # The floor of the FastCGI path itself: a C responder on libfcgi that sends the same bytes and
-        # does nothing else, behind a second nginx with the site's own configuration.
+        # does nothing else, behind a second nginx with the site's own configuration. libfcgi ties each
+        # kept connection (fastcgi_keep_conn) to a thread, so it gets more threads than nginx keeps
+        # connections (32 idle per nginx worker, plus those in use).
         floor_rps=null
         if ${CC:-cc} -O2 -o "$tmp/fcgi_floor" bench/fcgi_floor.c -lfcgi -lpthread 2>"$tmp/floor-cc.log"; then
-            "$tmp/fcgi_floor" "$tmp/floor-$page.sock" "static/vendor/bench-$page.html" 4 &
+            "$tmp/fcgi_floor" "$tmp/floor-$page.sock" "static/vendor/bench-$page.html" 128 &
             floor_pid=$!
             PORT=$((PORT + 2)) FCGI_SOCKET=$tmp/floor-$page.sock BRIDGE_ADDR=127.0.0.1:$BRIDGE_PORT \
                 scripts/render-conf.sh nginx "$tmp/floor-nginx" >/dev/null

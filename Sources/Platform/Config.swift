@@ -25,6 +25,9 @@ public struct Config: Sendable, Equatable {
     public var apiTokenLifetime: Int64
     /// Longest an API long-poll waits, in seconds (keep it below the web server's read timeout).
     public var longPollMax: Int
+    /// Seconds a worker stopping for a reload keeps answering on the connections the web server keeps
+    /// open (fastcgi_keep_conn), waiting for it to close them.
+    public var drainSeconds: Int
 
     /// Every key the config file and environment understand, with its environment variable.
     public static let keys: [(key: String, env: String, help: String)] = [
@@ -48,6 +51,7 @@ public struct Config: Sendable, Equatable {
         ("workers", "GOMOKU_WORKERS", "serve: worker processes (default: number of cores)"),
         ("threads", "GOMOKU_THREADS", "serve: accept loops per worker (default 4)"),
         ("max_requests", "GOMOKU_MAX_REQUESTS", "serve: recycle a worker after this many requests (0 = never)"),
+        ("drain", "GOMOKU_DRAIN", "serve: seconds a worker replaced by a reload keeps answering on kept connections (default 10)"),
         ("bridge_listen", "GOMOKU_BRIDGE_LISTEN", "bridge: HOST:PORT or unix socket for WebSockets (default 127.0.0.1:8081)"),
         ("app_socket", "GOMOKU_APP_SOCKET", "bridge: the app's FastCGI socket (default DATA_DIR/run/gomoku.sock)"),
         ("allowed_origins", "GOMOKU_ALLOWED_ORIGINS", "bridge: space-separated origins allowed to connect (default: same host)"),
@@ -120,7 +124,8 @@ public struct Config: Sendable, Equatable {
             jobThreads: try integer(sources["job_threads"], key: "job_threads") ?? 1,
             jobLease: Int64(max(1, try integer(sources["job_lease"], key: "job_lease") ?? 30)) * 1000,
             apiTokenLifetime: Int64(max(1, try integer(sources["api_token_days"], key: "api_token_days") ?? 7)) * 86_400,
-            longPollMax: min(25, try integer(sources["long_poll_max"], key: "long_poll_max") ?? 25))
+            longPollMax: min(25, try integer(sources["long_poll_max"], key: "long_poll_max") ?? 25),
+            drainSeconds: max(0, try integer(sources["drain"], key: "drain") ?? 10))
     }
 
     /// The checkout or install root: the working directory if it has `templates/`, else the nearest

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 from collections import Counter
 from pathlib import Path
@@ -167,6 +168,167 @@ def test_a_client_that_has_not_ended_its_input_gets_its_answer_and_a_lingering_c
     finally:
         sock.close()
     assert module_server.get("/healthz").status == 200
+
+
+class KeptConnection:
+    """A raw FastCGI connection that asks the app to keep it open (FCGI_KEEP_CONN), as nginx does with
+    `fastcgi_keep_conn on`: several requests one after another on the same socket."""
+
+    def __init__(self, address: str):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(address)
+
+    def send(self, path: str, request_id: int = 1) -> None:
+        params = fcgi_client.build_params("GET", path)
+        self.sock.sendall(fcgi_client.record(fcgi_client.FCGI_BEGIN_REQUEST, struct.pack(">HB5x", fcgi_client.FCGI_RESPONDER, 1), request_id)
+                          + fcgi_client.stream_records(fcgi_client.FCGI_PARAMS, fcgi_client.encode_params(params), request_id)
+                          + fcgi_client.record(fcgi_client.FCGI_STDIN, b"", request_id))
+
+    def answer(self) -> bytes:
+        """The STDOUT of the answer, read through its END_REQUEST and no further (the connection stays open)."""
+        stdout = bytearray()
+        while True:
+            _, kind, _, length, padding = struct.unpack(">BBHHBx", fcgi_client._recv_exact(self.sock, 8))
+            content = fcgi_client._recv_exact(self.sock, length + padding)[:length]
+            if kind == fcgi_client.FCGI_STDOUT:
+                stdout += content
+            elif kind == fcgi_client.FCGI_END_REQUEST:
+                return bytes(stdout)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_idle_kept_connections_hold_no_thread(start_server):
+    """More kept connections than the worker has threads: each gets its answers, in any order. A kept
+    connection waits for its next request in the worker's epoll set, not on a thread of its own."""
+    server = start_server(workers=1, threads=2)
+    connections = [KeptConnection(server.socket) for _ in range(6)]
+    try:
+        for round_order in (connections, list(reversed(connections)), connections[::2] + connections[1::2]):
+            for index, connection in enumerate(round_order):
+                connection.send("/healthz", request_id=index + 1)
+                assert connection.answer().endswith(b"ok\n")
+        # Several requests waiting at once on different kept connections are all answered.
+        for connection in connections:
+            connection.send("/accounts/login/")
+        for connection in connections:
+            assert b"Status: 200" in connection.answer()
+    finally:
+        for connection in connections:
+            connection.close()
+    assert server.get("/healthz").status == 200
+
+
+def test_a_kept_connection_the_web_server_closes_is_let_go(start_server):
+    """A web server closing an idle kept connection ends it in the app too: the worker keeps no
+    descriptor for it and goes on answering, on new connections and on the kept ones left."""
+    server = start_server(workers=1, threads=1)
+    (worker,) = server.worker_pids()
+    survivor = KeptConnection(server.socket)
+    survivor.send("/healthz")
+    assert survivor.answer().endswith(b"ok\n")
+    def open_use_and_close(count: int) -> None:
+        for _ in range(count):
+            connection = KeptConnection(server.socket)
+            connection.send("/healthz")
+            assert connection.answer().endswith(b"ok\n")
+            connection.close()
+
+    open_use_and_close(10)  # the worker's own lazily opened descriptors (database, dispatch) come first
+    time.sleep(0.5)
+    before = open_fds(worker)
+    open_use_and_close(40)
+    wait_until(lambda: open_fds(worker) <= before, 10, message=lambda: f"{open_fds(worker)} descriptors open, {before} before")
+    survivor.send("/healthz")
+    assert survivor.answer().endswith(b"ok\n")
+    survivor.close()
+    assert server.get("/healthz").status == 200
+
+
+def test_a_stopping_worker_closes_idle_kept_connections_and_answers_requests_already_sent(start_server):
+    """On SIGTERM a worker closes its idle kept connections at once (the web server drops a cached
+    connection it sees closed), answers a request that was already sent on a kept one, then closes that."""
+    server = start_server(workers=1, threads=1)
+    (worker,) = server.worker_pids()
+    idle, pending = KeptConnection(server.socket), KeptConnection(server.socket)
+    for connection in (idle, pending):
+        connection.send("/healthz")
+        assert connection.answer().endswith(b"ok\n")
+    # The worker's one thread waits for the rest of a POST body...
+    slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    slow.settimeout(10)
+    slow.connect(server.socket)
+    params = fcgi_client.build_params("POST", "/accounts/login/", content_type="application/x-www-form-urlencoded", body=b"username=x")
+    slow.sendall(fcgi_client.record(fcgi_client.FCGI_BEGIN_REQUEST, struct.pack(">HB5x", fcgi_client.FCGI_RESPONDER, 0))
+                 + fcgi_client.stream_records(fcgi_client.FCGI_PARAMS, fcgi_client.encode_params(params)))
+    time.sleep(0.3)
+    # ...while a request arrives on a kept connection, and the worker is told to stop.
+    pending.send("/healthz")
+    time.sleep(0.1)
+    os.kill(worker, signal.SIGTERM)
+    assert idle.sock.recv(1) == b""  # closed without a thread to spare
+    slow.sendall(fcgi_client.stream_records(fcgi_client.FCGI_STDIN, b"username=x"))
+    answered = bytearray()
+    while chunk := slow.recv(65536):
+        answered += chunk
+    assert b"Status: 403" in answered  # no CSRF token: answered all the same
+    assert pending.answer().endswith(b"ok\n")
+    assert pending.sock.recv(1) == b""  # and then closed
+    for connection in (idle, pending):
+        connection.close()
+    slow.close()
+    server.wait_for_workers(1, exclude={worker})
+    assert server.get("/healthz").status == 200
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_reload_keeps_answering_on_kept_connections_until_the_web_server_closes_them(start_server):
+    """A worker replaced by a reload (SIGHUP to the master) takes no new connections but keeps answering
+    on its kept ones: closing one itself could cut a request the web server has just sent (nginx answers
+    such a POST with 502). It exits as soon as the web server has closed them."""
+    server = start_server(workers=1, threads=2)
+    (old,) = server.worker_pids()
+    kept = KeptConnection(server.socket)
+    kept.send("/healthz")
+    assert kept.answer().endswith(b"ok\n")
+    os.kill(server.pid, signal.SIGHUP)
+    wait_until(lambda: server.worker_pids() - {old}, 30, message="a new worker")
+    for _ in range(3):
+        time.sleep(0.2)
+        kept.send("/healthz")
+        assert kept.answer().endswith(b"ok\n")
+    assert _running(old)
+    assert server.get("/healthz").status == 200  # a new connection: the new worker's
+    kept.close()
+    wait_until(lambda: not _running(old), 5, message="the old worker to exit once its kept connection was closed")
+
+
+def test_a_draining_worker_closes_kept_connections_after_the_drain_time(start_server, data_dir):
+    server = start_server(workers=1, threads=1, env={**app_env(data_dir), "GOMOKU_DRAIN": "1"})
+    (old,) = server.worker_pids()
+    kept = KeptConnection(server.socket)
+    kept.send("/healthz")
+    assert kept.answer().endswith(b"ok\n")
+    started = time.monotonic()
+    os.kill(server.pid, signal.SIGHUP)
+    assert kept.sock.recv(1) == b""  # closed by the old worker once its drain time was over
+    assert 0.5 < time.monotonic() - started < 8
+    kept.close()
+    wait_until(lambda: not _running(old), 5, message="the old worker to exit")
+    assert server.get("/healthz").status == 200
 
 
 def test_concurrent_registrations_of_one_username_create_exactly_one_account(start_server, data_dir):

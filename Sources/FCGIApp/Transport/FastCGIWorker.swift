@@ -3,17 +3,17 @@ import CFastCGI
 import Foundation
 import Logging
 
-/// One worker process: `threads` accept loops on a listening FastCGI socket, each owning one
-/// `FCGX_Request` for its whole life. It stops gracefully on SIGTERM/SIGINT/SIGQUIT — no new
-/// requests, in-flight ones finish — and by itself after `maxRequests` (0 = never).
+/// One worker process: `threads` request threads taking, from one epoll set (`ConnectionPoller`), new
+/// connections on a listening FastCGI socket and the next requests on connections the web server keeps
+/// open. It stops gracefully on SIGTERM/SIGINT — no new connections, requests already sent and in
+/// flight are answered — and on SIGQUIT (a reload) also keeps answering on kept connections until the web
+/// server closes them; by itself after `maxRequests` (0 = never), as on SIGQUIT.
 public final class FastCGIWorker: @unchecked Sendable {
     let app: App
     let listenFD: Int32
     let threads: Int
     let maxRequests: Int
     private let logger = Logger(label: "gomoku.worker")
-    /// Written to once to wake every accept loop for shutdown.
-    private var stopPipe: [Int32] = [-1, -1]
     private let lock = NSLock()
     private var served = 0
     /// Set once the recycle limit is reached: no loop accepts another request.
@@ -43,16 +43,19 @@ public final class FastCGIWorker: @unchecked Sendable {
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         FCGX_Init()
         signal(SIGPIPE, SIG_IGN)
-        guard pipe(&stopPipe) == 0 else { logger.critical("cannot create the stop pipe"); return 1 }
         // Non-blocking listen socket: a loop woken for a connection may lose the race for it to
         // another process; accept then fails with EAGAIN instead of blocking past a stop request.
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
 
+        guard let poller = ConnectionPoller(listenFD: listenFD) else {
+            logger.critical("cannot create the epoll set and stop pipe for the listening socket")
+            return 1
+        }
         let group = DispatchGroup()
         for index in 0..<threads {
             group.enter()
             let thread = Thread { [self] in
-                acceptLoop()
+                acceptLoop(poller)
                 group.leave()
             }
             thread.name = "fcgi-\(index)"
@@ -65,8 +68,8 @@ public final class FastCGIWorker: @unchecked Sendable {
         let jobs = JobRunner(app: app, threads: app.config.jobThreads)
         jobs.start()
         logger.info("worker ready", metadata: ["threads": "\(threads)", "job_threads": "\(app.config.jobThreads)"])
+        var received: Int32 = 0
         while true {
-            var received: Int32 = 0
             sigwait(&stopSignals, &received)
             if received == SIGHUP {
                 logger.notice("SIGHUP ignored by a single worker; reload through the master (gomoku-fcgi serve)")
@@ -74,15 +77,21 @@ public final class FastCGIWorker: @unchecked Sendable {
             }
             break
         }
-        var byte: UInt8 = 1
-        _ = write(stopPipe[1], &byte, 1)
+        // SIGQUIT: the master's reload (or this worker's recycling) — another worker takes over, so the
+        // connections the web server keeps are answered until it closes them, for up to `drain` seconds.
+        if received == SIGQUIT, app.config.drainSeconds > 0 {
+            poller.stop(draining: true)
+            let deadline = DispatchTime.now() + .seconds(app.config.drainSeconds)
+            while !poller.isDone, DispatchTime.now() < deadline { usleep(20_000) }
+        }
+        poller.stop(draining: false)
         group.wait()
         jobs.stop()
         logger.info("worker stopped", metadata: ["served": "\(served)"])
         return 0
     }
 
-    private func acceptLoop() {
+    private func acceptLoop(_ poller: ConnectionPoller) {
         let app: App
         do {
             app = try self.app.forRequestThread()
@@ -90,28 +99,32 @@ public final class FastCGIWorker: @unchecked Sendable {
             logger.error("no read connection of the thread's own; reading through the shared pool", metadata: ["error": "\(error)"])
             app = self.app
         }
-        var request = FCGX_Request()
-        FCGX_InitRequest(&request, listenFD, 0)
-        // Every accept loop of every worker process waits on the one listening socket. Registered with
-        // EPOLLEXCLUSIVE, a new connection wakes one of them rather than all (with plain poll, each
-        // request woke every loop, and all but one went back to sleep empty-handed).
-        let waiter = ListenerWaiter(listenFD: listenFD, stopFD: stopPipe[0])
-        defer { waiter.close() }
-        serving: while !isRecycling {
-            // With fastcgi_keep_conn the next request arrives on the kept connection, not the listener.
-            switch request.ipcFd >= 0 ? waiter.waitForInput(on: request.ipcFd) : waiter.waitForConnection() {
+        serving: while true {
+            let slot: ConnectionPoller.Slot
+            switch poller.next() {
             case .stop: break serving
             case .interrupted: continue serving
-            case .ready:
-                if isRecycling { break serving }
-                guard FCGX_Accept_r(&request) >= 0 else { continue serving }
-                serve(&request, app: app)
-                Self.closeAtOnceIfInputEnded(&request)
-                FCGX_Finish_r(&request)
-                if countServed() { kill(getpid(), SIGTERM) }
+            case .newConnection:
+                slot = poller.freeSlot()
+            case .input(let kept):
+                slot = kept
+            }
+            // Accepts a new connection, or reads the next request on a kept one. A kept connection the web
+            // server has closed ends here (libfcgi closes it, then tries the listener, which is non-blocking).
+            guard FCGX_Accept_r(slot.request) >= 0 else {
+                poller.release(slot)
+                continue serving
+            }
+            serve(&slot.request.pointee, app: app)
+            Self.closeAtOnceIfInputEnded(&slot.request.pointee)
+            FCGX_Finish_r(slot.request)
+            poller.requestEnded(slot)
+            if countServed() {
+                // At the recycle limit: no new connections here; kept ones are drained as in a reload.
+                poller.stopAccepting()
+                kill(getpid(), SIGQUIT)
             }
         }
-        FCGX_Free(&request, 1)
     }
 
     /// libfcgi ends a connection with a lingering close: it shuts down its side, then waits (in `select`,
@@ -152,7 +165,6 @@ public final class FastCGIWorker: @unchecked Sendable {
         }
     }
 
-    private var isRecycling: Bool { lock.withLock { recycling } }
 
     private func serve(_ request: inout FCGX_Request, app: App) {
         var params: [String: String] = [:]
@@ -223,49 +235,6 @@ public final class FastCGIWorker: @unchecked Sendable {
         guard filled == length else { return .failure(HTTPError(.badRequest, "The request body ended early.")) }
         return .success(body)
     }
-}
-
-/// What an accept loop waits on: the shared listening socket (or a kept connection) and the stop pipe.
-struct ListenerWaiter {
-    enum Event { case ready, stop, interrupted }
-
-    private let listenFD: Int32
-    private let stopFD: Int32
-    /// -1 when epoll could not be set up (no file descriptors left): then plain poll, as before.
-    private let epollFD: Int32
-
-    init(listenFD: Int32, stopFD: Int32) {
-        self.listenFD = listenFD
-        self.stopFD = stopFD
-        var epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        var listener = epoll_event(events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, data: epoll_data_t(fd: listenFD))
-        var stop = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: stopFD))
-        if epollFD >= 0, epoll_ctl(epollFD, EPOLL_CTL_ADD, listenFD, &listener) != 0 || epoll_ctl(epollFD, EPOLL_CTL_ADD, stopFD, &stop) != 0 {
-            _ = Glibc.close(epollFD)
-            epollFD = -1
-        }
-        self.epollFD = epollFD
-    }
-
-    /// Until a connection may be accepted (another loop can still win the race: accept is non-blocking).
-    func waitForConnection() -> Event {
-        guard epollFD >= 0 else { return waitForInput(on: listenFD) }
-        var events = [epoll_event](repeating: epoll_event(), count: 2)
-        let ready = epoll_wait(epollFD, &events, 2, -1)
-        if ready < 0 { return errno == EINTR ? .interrupted : .stop }
-        return events.prefix(Int(ready)).contains { $0.data.fd == stopFD } ? .stop : .ready
-    }
-
-    /// Until `fd` (a kept connection) has input or is closed.
-    func waitForInput(on fd: Int32) -> Event {
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
-        let ready = poll(&fds, 2, -1)
-        if ready < 0 { return errno == EINTR ? .interrupted : .stop }
-        if fds[1].revents != 0 { return .stop }
-        return fds[0].revents != 0 ? .ready : .interrupted
-    }
-
-    func close() { if epollFD >= 0 { _ = Glibc.close(epollFD) } }
 }
 
 extension App {
