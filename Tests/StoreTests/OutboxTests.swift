@@ -131,6 +131,28 @@ import Testing
         _ = try store.write { db in try Store.applyPresence(db, event: .reset) }
         #expect(try store.presentUsers(topic: "demo").isEmpty)
     }
+
+    @Test func presentUsersAreListedOnceByNameIgnoringASCIICase() throws {
+        let store = try temporaryStore()
+        var ids: [String: Int64] = [:]
+        for (username, name) in [("u1", "bob"), ("u2", "Alice"), ("u3", "Émile"), ("u4", "carol"), ("u5", "BOB"), ("u6", "Zed")] {
+            guard case .success(let user) = try store.createUser(username: username, email: "\(username)@x.org", displayName: name, passwordHash: "h")
+            else { Issue.record("\(username) not created"); return }
+            ids[username] = user.id
+        }
+        try store.write { db in
+            for (index, username) in ["u1", "u3", "u2", "u5", "u4", "u6", "u1", "u2"].enumerated() {
+                _ = try Store.applyPresence(db, event: .join(connection: "c\(index)", userID: ids[username], topics: ["game:9"]))
+            }
+        }
+        // As SQLite's NOCASE orders: ASCII letters folded, other bytes as they are (É after every ASCII
+        // letter); equal names by id.
+        #expect(try store.presentUsers(topic: "game:9").map(\.username) == ["u2", "u1", "u5", "u4", "u6", "u3"])
+        let sqliteOrder = try store.read { db in
+            try String.fetchAll(db, sql: "SELECT username FROM users ORDER BY display_name COLLATE NOCASE, id")
+        }
+        #expect(sqliteOrder == ["u2", "u1", "u5", "u4", "u6", "u3"])
+    }
 }
 
 extension Replay {
