@@ -89,7 +89,7 @@ public struct Store: Sendable {
         guard let ownReader else { return try database.read(value) }
         // BEGIN and COMMIT as prepared statements kept on the connection: GRDB's `read` parses both anew
         // for every transaction. Nothing on a read-only connection needs GRDB's transaction observers.
-        return try ownReader.unsafeRead { db in
+        return try ownReader.unsafeReentrantRead { db in
             try db.cachedStatement(sql: "BEGIN").execute()
             do {
                 let result = try value(db)
@@ -106,8 +106,16 @@ public struct Store: Sendable {
     /// One statement's read outside a transaction (each statement sees the latest commit), on this
     /// store's own reader when it has one.
     public func unsafeRead<T>(_ value: (Database) throws -> T) throws -> T {
-        if let ownReader { return try ownReader.unsafeRead(value) }
+        if let ownReader { return try ownReader.unsafeReentrantRead(value) }
         return try database.unsafeRead(value)
+    }
+
+    /// Runs `body` — a request thread's whole life — inside its own reader's queue, so that each `read`
+    /// and `unsafeRead` in it is a direct call instead of a dispatch onto that queue (which nothing else
+    /// uses). Without an own reader, just runs `body`.
+    public func holdingOwnReader<T>(_ body: () throws -> T) rethrows -> T {
+        guard let ownReader else { return try body() }
+        return try ownReader.unsafeReentrantRead { _ in try body() }
     }
 
     /// Writes in one IMMEDIATE transaction, through the one writer every connection of this process shares.

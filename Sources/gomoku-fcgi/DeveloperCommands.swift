@@ -66,12 +66,15 @@ struct RequestCommand: ParsableCommand {
         }
         if !cookies.isEmpty { params["HTTP_COOKIE"] = cookies.joined(separator: "; ") }
         if !body.isEmpty { params["CONTENT_LENGTH"] = String(body.count) }
-        var response = app.respond(params: params, body: body)
-        if `repeat` > 1 {
-            let started = DispatchTime.now().uptimeNanoseconds
-            for _ in 1..<`repeat` { response = app.respond(params: params, body: body) }
-            let micros = Double(DispatchTime.now().uptimeNanoseconds - started) / 1000 / Double(`repeat` - 1)
-            FileHandle.standardError.write(Data(String(format: "%ld answers, %.1f µs each\n", `repeat` - 1, micros).utf8))
+        let response = app.store.holdingOwnReader {
+            var response = app.respond(params: params, body: body)
+            if `repeat` > 1 {
+                let started = DispatchTime.now().uptimeNanoseconds
+                for _ in 1..<`repeat` { response = app.respond(params: params, body: body) }
+                let micros = Double(DispatchTime.now().uptimeNanoseconds - started) / 1000 / Double(`repeat` - 1)
+                FileHandle.standardError.write(Data(String(format: "%ld answers, %.1f µs each\n", `repeat` - 1, micros).utf8))
+            }
+            return response
         }
         FileHandle.standardOutput.write(Data(response.httpText().utf8))
     }

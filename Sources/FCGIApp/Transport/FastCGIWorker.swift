@@ -99,30 +99,32 @@ public final class FastCGIWorker: @unchecked Sendable {
             logger.error("no read connection of the thread's own; reading through the shared pool", metadata: ["error": "\(error)"])
             app = self.app
         }
-        serving: while true {
-            let slot: ConnectionPoller.Slot
-            switch poller.next() {
-            case .stop: break serving
-            case .interrupted: continue serving
-            case .newConnection:
-                slot = poller.freeSlot()
-            case .input(let kept):
-                slot = kept
-            }
-            // Accepts a new connection, or reads the next request on a kept one. A kept connection the web
-            // server has closed ends here (libfcgi closes it, then tries the listener, which is non-blocking).
-            guard FCGX_Accept_r(slot.request) >= 0 else {
-                poller.release(slot)
-                continue serving
-            }
-            serve(&slot.request.pointee, app: app)
-            Self.closeAtOnceIfInputEnded(&slot.request.pointee)
-            FCGX_Finish_r(slot.request)
-            poller.requestEnded(slot)
-            if countServed() {
-                // At the recycle limit: no new connections here; kept ones are drained as in a reload.
-                poller.stopAccepting()
-                kill(getpid(), SIGQUIT)
+        app.store.holdingOwnReader {
+            serving: while true {
+                let slot: ConnectionPoller.Slot
+                switch poller.next() {
+                case .stop: break serving
+                case .interrupted: continue serving
+                case .newConnection:
+                    slot = poller.freeSlot()
+                case .input(let kept):
+                    slot = kept
+                }
+                // Accepts a new connection, or reads the next request on a kept one. A kept connection the
+                // web server has closed ends here (libfcgi closes it, and finds no listener to accept on).
+                guard FCGX_Accept_r(slot.request) >= 0 else {
+                    poller.release(slot)
+                    continue serving
+                }
+                serve(&slot.request.pointee, app: app)
+                Self.closeAtOnceIfInputEnded(&slot.request.pointee)
+                FCGX_Finish_r(slot.request)
+                poller.requestEnded(slot)
+                if countServed() {
+                    // At the recycle limit: no new connections here; kept ones are drained as in a reload.
+                    poller.stopAccepting()
+                    kill(getpid(), SIGQUIT)
+                }
             }
         }
     }
