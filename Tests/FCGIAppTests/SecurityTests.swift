@@ -50,6 +50,20 @@ import Testing
         try csrf.check(request, form: form, expected: CSRF.validCookie(of: request).map(csrf.token(for:)))
     }
 
+    @Test func aCookiesTokenIsItsHMACWhetherRememberedOrNot() {
+        let secret = Array("0123456789abcdef0123456789abcdef".utf8)
+        func expected(_ cookie: String) -> String { Base64URL.encode(Digest.hmac("csrf:" + cookie, key: secret)) }
+        #expect(csrf.token(for: cookie) == expected(cookie))
+        #expect(csrf.token(for: cookie) == expected(cookie), "remembered")
+        #expect(csrf.token(for: otherCookie) == expected(otherCookie))
+        // Past the number of cookies remembered, tokens are still right (the memory starts over).
+        for _ in 0..<5000 { _ = csrf.token(for: Random.token()) }
+        #expect(csrf.token(for: cookie) == expected(cookie))
+        // Another secret, another token for the same cookie.
+        let other = CSRF(secret: Array("fedcba9876543210fedcba9876543210".utf8))
+        #expect(other.token(for: cookie) != csrf.token(for: cookie))
+    }
+
     @Test func acceptsTheTokenOfItsCookieByHeaderOrField() throws {
         let token = csrf.token(for: cookie)
         try check(request(cookie: cookie, token: token, origin: "http://example.org"))
