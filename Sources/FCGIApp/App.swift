@@ -52,6 +52,8 @@ public struct App: Sendable {
     }
 
     func respond(params: [String: String], body: [UInt8], forcedError: HTTPError?) -> Response {
+        // The session's read is left open for the handler's first read (Store.readLeavingOpen).
+        defer { store.endOpenRead() }
         let started = DispatchTime.now().uptimeNanoseconds
         let requestID = RequestIDs.next()
         var request: Request?

@@ -94,15 +94,17 @@ public extension Store {
         }
     }
 
+    private static let sessionUserSQL = """
+        SELECT \(User.columns), sessions.last_seen_at FROM sessions JOIN users ON users.id = sessions.user_id
+        WHERE sessions.id_hash = ? AND sessions.expires_at > ?
+        """
+
     /// The user of a live session. Extends a sliding session at most once an hour, so reads stay reads.
     func sessionUser(idHash: [UInt8], lifetime: Int64) throws -> User? {
         let now = unixNow()
-        // One SELECT is consistent by itself: no transaction around it (this runs on every request).
-        let found = try unsafeRead { db -> (User, Int64)? in
-            try Self.record(db, """
-                SELECT \(User.columns), sessions.last_seen_at FROM sessions JOIN users ON users.id = sessions.user_id
-                WHERE sessions.id_hash = ? AND sessions.expires_at > ?
-                """, [Data(idHash), now]) { (try User(row: $0), try $0[5]) }
+        // Left open for the request's next read (this runs on every request; see `readLeavingOpen`).
+        let found = try readLeavingOpen { db -> (User, Int64)? in
+            try Self.record(db, Self.sessionUserSQL, [Data(idHash), now]) { (try User(row: $0), try $0[5]) }
         }
         guard let (user, lastSeen) = found else { return nil }
         if now - lastSeen > 3600 {

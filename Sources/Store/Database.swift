@@ -11,6 +11,8 @@ public struct Store: Sendable {
     /// A read-only connection of one thread's own (see `withOwnReader`), used by `read` and `unsafeRead`
     /// instead of `database`.
     private let ownReader: DatabaseQueue?
+    /// The own reader's open transaction, when `readLeavingOpen` left one (see there).
+    private let ownReaderState: OwnReaderState?
     private let configuration: Configuration
 
     /// Who copies the write-ahead log back into the database file (a checkpoint).
@@ -51,6 +53,7 @@ public struct Store: Sendable {
         self.path = path
         configuration = config
         ownReader = nil
+        ownReaderState = nil
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -71,6 +74,7 @@ public struct Store: Sendable {
         path = store.path
         configuration = store.configuration
         self.ownReader = ownReader
+        ownReaderState = OwnReaderState()
     }
 
     /// This store with a read-only connection of its own for `read` and `unsafeRead`, for one thread that
@@ -81,16 +85,24 @@ public struct Store: Sendable {
         var readOnly = configuration
         readOnly.readonly = true
         readOnly.label = "own reader"
+        // `readLeavingOpen` leaves a read transaction open from one access to the next, on purpose.
+        readOnly.allowsUnsafeTransactions = true
         return Store(copying: self, ownReader: try DatabaseQueue(path: path, configuration: readOnly))
     }
 
-    /// Reads in one transaction (one snapshot), on this store's own reader when it has one.
+    /// Reads in one transaction (one snapshot), on this store's own reader when it has one — the
+    /// transaction `readLeavingOpen` left open, if there is one.
     public func read<T>(_ value: (Database) throws -> T) throws -> T {
-        guard let ownReader else { return try database.read(value) }
+        guard let ownReader, let ownReaderState else { return try database.read(value) }
         // BEGIN and COMMIT as prepared statements kept on the connection: GRDB's `read` parses both anew
         // for every transaction. Nothing on a read-only connection needs GRDB's transaction observers.
         return try ownReader.unsafeReentrantRead { db in
-            try db.cachedStatement(sql: "BEGIN").execute()
+            if ownReaderState.isOpen, db.isInsideTransaction {
+                ownReaderState.isOpen = false
+            } else {
+                ownReaderState.isOpen = false
+                try db.cachedStatement(sql: "BEGIN").execute()
+            }
             do {
                 let result = try value(db)
                 try db.cachedStatement(sql: "COMMIT").execute()
@@ -103,10 +115,46 @@ public struct Store: Sendable {
         }
     }
 
+    /// Reads like `read`, but on this store's own reader leaves the transaction open for the next `read`
+    /// to continue: a request reads its session first and its page's data next, and one snapshot for both
+    /// saves SQLite a read transaction's start and end (taking and dropping a lock on the shared-memory
+    /// index) per request. A write, an `unsafeRead` or `endOpenRead` ends it first, so nothing reads past
+    /// its own writes or misses a newer commit it asked for.
+    public func readLeavingOpen<T>(_ value: (Database) throws -> T) throws -> T {
+        guard let ownReader, let ownReaderState else { return try database.read(value) }
+        return try ownReader.unsafeReentrantRead { db in
+            if !(ownReaderState.isOpen && db.isInsideTransaction) {
+                ownReaderState.isOpen = false
+                try db.cachedStatement(sql: "BEGIN").execute()
+            }
+            do {
+                let result = try value(db)
+                ownReaderState.isOpen = true
+                return result
+            } catch {
+                ownReaderState.isOpen = false
+                if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+                throw error
+            }
+        }
+    }
+
+    /// Ends the transaction `readLeavingOpen` left open, if any: at the end of every request.
+    public func endOpenRead() {
+        guard let ownReader, let ownReaderState, ownReaderState.isOpen else { return }
+        ownReaderState.isOpen = false
+        ownReader.unsafeReentrantRead { db in
+            if db.isInsideTransaction { try? db.cachedStatement(sql: "COMMIT").execute() }
+        }
+    }
+
     /// One statement's read outside a transaction (each statement sees the latest commit), on this
     /// store's own reader when it has one.
     public func unsafeRead<T>(_ value: (Database) throws -> T) throws -> T {
-        if let ownReader { return try ownReader.unsafeReentrantRead(value) }
+        if let ownReader {
+            endOpenRead()
+            return try ownReader.unsafeReentrantRead(value)
+        }
         return try database.unsafeRead(value)
     }
 
@@ -122,7 +170,8 @@ public struct Store: Sendable {
     /// Its result may be ignored, as GRDB's `write`'s may (a change made for its effect alone).
     @discardableResult
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        try database.write(updates)
+        endOpenRead()
+        return try database.write(updates)
     }
 
     /// Whether a process that answered one request may exit without closing the database. Closing as the
@@ -148,6 +197,12 @@ public struct Store: Sendable {
     public func appliedMigrations() throws -> [String] {
         try read { db in try Migrations.migrator.appliedMigrations(db) }
     }
+}
+
+/// Whether a request thread's own reader has a transaction open (see `Store.readLeavingOpen`). Used only
+/// by that thread.
+final class OwnReaderState: @unchecked Sendable {
+    var isOpen = false
 }
 
 /// Seconds since 1970, the one time unit stored in the database.

@@ -71,6 +71,40 @@ func temporaryStore() throws -> Store {
         #expect(try own.unsafeRead { db in db.isInsideTransaction } == false)
     }
 
+    @Test func aReadLeftOpenIsContinuedByTheNextReadAndEndedByAWriteOrAnUnsafeRead() throws {
+        let store = try temporaryStore()
+        let own = try store.withOwnReader()
+        func count(_ db: Database) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? -1 }
+        func addUser(_ name: String, through writer: Store) throws {
+            _ = try writer.createUser(username: name, email: "\(name)@example.org", displayName: name, passwordHash: "h")
+        }
+        // The next read continues the snapshot: a commit made in between is not seen.
+        let first = try own.readLeavingOpen(count)
+        try addUser("ann", through: store)
+        #expect(try own.read(count) == first)
+        // ...and ends it: the read after sees the commit.
+        #expect(try own.read(count) == first + 1)
+        // A write through the store ends an open read first, so the next read sees its own write.
+        _ = try own.readLeavingOpen(count)
+        try addUser("ben", through: own)
+        #expect(try own.read(count) == first + 2)
+        // So do an unsafeRead (it reads the latest commit) and endOpenRead (the end of a request).
+        _ = try own.readLeavingOpen(count)
+        try addUser("cid", through: store)
+        #expect(try own.unsafeRead(count) == first + 3)
+        _ = try own.readLeavingOpen(count)
+        try addUser("dan", through: store)
+        own.endOpenRead()
+        #expect(try own.unsafeRead { db in db.isInsideTransaction } == false)
+        #expect(try own.read(count) == first + 4)
+        // A block that throws leaves nothing open.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) { try own.readLeavingOpen { _ in throw Stop() } }
+        #expect(try own.unsafeRead { db in db.isInsideTransaction } == false)
+        // Without an own reader it is a plain read.
+        #expect(try store.readLeavingOpen(count) == first + 4)
+    }
+
     @Test func usersAreUniqueByUsernameAndEmailIgnoringCase() throws {
         let store = try temporaryStore()
         guard case .success(let alice) = try store.createUser(username: "alice", email: "a@example.org", displayName: "Alice", passwordHash: "h")
