@@ -84,18 +84,35 @@ public struct Request: Sendable {
         return (isHTTPS ? "https://" : "http://") + host
     }
 
+    /// The cookies of a `Cookie` header, by name; the first occurrence of a name wins, as browsers send the
+    /// most specific cookie first. Scanned byte by byte over the header's UTF-8 (this runs for every
+    /// request): it splits only at ASCII bytes, so every part is whole UTF-8.
     static func parseCookies(_ header: String) -> [String: String] {
         var cookies: [String: String] = [:]
-        for pair in header.utf8.split(separator: UInt8(ascii: ";")) {
-            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")), equals != pair.startIndex,
-                  pair.index(after: equals) != pair.endIndex else { continue }
-            let name = String(Substring(pair[..<equals]).trimmingSpacesAndTabs)
-            var value = Substring(pair[pair.index(after: equals)...]).trimmingSpacesAndTabs
-            if value.utf8.count >= 2, value.utf8.first == UInt8(ascii: "\""), value.utf8.last == UInt8(ascii: "\"") {
-                value = value.dropFirst().dropLast()
+        var header = header
+        header.withUTF8 { bytes in
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            func trimmed(_ range: Range<Int>) -> Range<Int> {
+                var (lower, upper) = (range.lowerBound, range.upperBound)
+                while lower < upper, isBlank(bytes[lower]) { lower += 1 }
+                while upper > lower, isBlank(bytes[upper - 1]) { upper -= 1 }
+                return lower..<upper
             }
-            // The first occurrence wins, as browsers send the most specific cookie first.
-            if cookies[name] == nil { cookies[name] = String(value) }
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: ";") { end += 1 }
+                defer { start = end + 1 }
+                guard let equals = (start..<end).first(where: { bytes[$0] == UInt8(ascii: "=") }),
+                      equals != start, equals + 1 != end else { continue }
+                var value = trimmed(equals + 1..<end)
+                if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
+                    value = value.lowerBound + 1..<value.upperBound - 1
+                }
+                let name = text(trimmed(start..<equals))
+                if cookies[name] == nil { cookies[name] = text(value) }
+            }
         }
         return cookies
     }
