@@ -169,21 +169,23 @@ public final class FastCGIWorker: @unchecked Sendable {
 
 
     private func serve(_ request: inout FCGX_Request, app: App) {
-        var params: [String: String] = [:]
         var validUTF8 = true
+        var count = 0
+        if var entry = request.envp { while entry.pointee != nil { count += 1; entry += 1 } }
+        // Sized once: growing a dictionary of some twenty params rehashed it several times per request.
+        var params = [String: String](minimumCapacity: count)
         if var entry = request.envp {
             while let pointer = entry.pointee {
+                entry += 1
+                // NAME=value, split at the first "=" in the C string; each half becomes a String once.
+                guard let equals = strchr(pointer, Int32(UInt8(ascii: "="))) else { continue }
+                let name = UnsafeRawBufferPointer(start: pointer, count: pointer.distance(to: equals))
                 // Raw bytes that are not UTF-8 (a path sent unencoded) are refused, not repaired.
-                guard let pair = String(validatingCString: pointer) else {
+                guard let key = String(validating: name, as: UTF8.self), let value = String(validatingCString: equals + 1) else {
                     validUTF8 = false
-                    entry += 1
                     continue
                 }
-                // By byte: a Character search walks grapheme boundaries, and "=" is ASCII.
-                if let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) {
-                    params[String(pair[..<equals])] = String(pair[pair.utf8.index(after: equals)...])
-                }
-                entry += 1
+                params[key] = value
             }
         }
         let response: Response
