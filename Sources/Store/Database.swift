@@ -93,26 +93,7 @@ public struct Store: Sendable {
     /// Reads in one transaction (one snapshot), on this store's own reader when it has one — the
     /// transaction `readLeavingOpen` left open, if there is one.
     public func read<T>(_ value: (Database) throws -> T) throws -> T {
-        guard let ownReader, let ownReaderState else { return try database.read(value) }
-        // BEGIN and COMMIT as prepared statements kept on the connection: GRDB's `read` parses both anew
-        // for every transaction. Nothing on a read-only connection needs GRDB's transaction observers.
-        return try ownReader.unsafeReentrantRead { db in
-            if ownReaderState.isOpen, db.isInsideTransaction {
-                ownReaderState.isOpen = false
-            } else {
-                ownReaderState.isOpen = false
-                try db.cachedStatement(sql: "BEGIN").execute()
-            }
-            do {
-                let result = try value(db)
-                try db.cachedStatement(sql: "COMMIT").execute()
-                return result
-            } catch {
-                // The block's error is the one to report; a rollback that fails too leaves the next BEGIN to say so.
-                if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
-                throw error
-            }
-        }
+        try readOnOwnReader(leavingOpen: false, value)
     }
 
     /// Reads like `read`, but on this store's own reader leaves the transaction open for the next `read`
@@ -121,18 +102,27 @@ public struct Store: Sendable {
     /// index) per request. A write, an `unsafeRead` or `endOpenRead` ends it first, so nothing reads past
     /// its own writes or misses a newer commit it asked for.
     public func readLeavingOpen<T>(_ value: (Database) throws -> T) throws -> T {
+        try readOnOwnReader(leavingOpen: true, value)
+    }
+
+    private func readOnOwnReader<T>(leavingOpen: Bool, _ value: (Database) throws -> T) throws -> T {
         guard let ownReader, let ownReaderState else { return try database.read(value) }
+        // BEGIN and COMMIT as prepared statements kept on the connection: GRDB's `read` parses both anew
+        // for every transaction. Nothing on a read-only connection needs GRDB's transaction observers.
         return try ownReader.unsafeReentrantRead { db in
-            if !(ownReaderState.isOpen && db.isInsideTransaction) {
-                ownReaderState.isOpen = false
-                try db.cachedStatement(sql: "BEGIN").execute()
-            }
+            let continuing = ownReaderState.isOpen && db.isInsideTransaction
+            ownReaderState.isOpen = false
+            if !continuing { try db.cachedStatement(sql: "BEGIN").execute() }
             do {
                 let result = try value(db)
-                ownReaderState.isOpen = true
+                if leavingOpen {
+                    ownReaderState.isOpen = true
+                } else {
+                    try db.cachedStatement(sql: "COMMIT").execute()
+                }
                 return result
             } catch {
-                ownReaderState.isOpen = false
+                // The block's error is the one to report; a rollback that fails too leaves the next BEGIN to say so.
                 if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
                 throw error
             }

@@ -16,7 +16,7 @@ public final class FastCGIWorker: @unchecked Sendable {
     private let logger = Logger(label: "gomoku.worker")
     private let lock = NSLock()
     private var served = 0
-    /// Set once the recycle limit is reached: no loop accepts another request.
+    /// Set once the recycle limit is reached, so the recycling starts once.
     private var recycling = false
 
     public init(app: App, listenFD: Int32, threads: Int, maxRequests: Int) {
@@ -166,7 +166,6 @@ public final class FastCGIWorker: @unchecked Sendable {
             return true
         }
     }
-
 
     private func serve(_ request: inout FCGX_Request, app: App) {
         var validUTF8 = true
