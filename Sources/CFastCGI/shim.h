@@ -1,7 +1,7 @@
 #include <fcgiapp.h>
 #include <sys/prctl.h>
 #include <signal.h>
-/* epoll, for the accept loops (EPOLLEXCLUSIVE); Swift's Glibc module does not bring it in. */
+/* epoll, for the request threads (ConnectionPoller); Swift's Glibc module does not bring it in. */
 #include <sys/epoll.h>
 
 /* prctl is variadic, so Swift cannot call it directly: workers use this to die with their master. */

@@ -49,7 +49,7 @@ public struct Config: Sendable, Equatable {
         ("socket_mode", "GOMOKU_SOCKET_MODE", "serve: unix socket permissions, octal (default 0660)"),
         ("socket_owner", "GOMOKU_SOCKET_OWNER", "serve: unix socket USER[:GROUP]"),
         ("workers", "GOMOKU_WORKERS", "serve: worker processes (default: number of cores)"),
-        ("threads", "GOMOKU_THREADS", "serve: accept loops per worker (default 4)"),
+        ("threads", "GOMOKU_THREADS", "serve: request threads per worker (default 4)"),
         ("max_requests", "GOMOKU_MAX_REQUESTS", "serve: recycle a worker after this many requests (0 = never)"),
         ("drain", "GOMOKU_DRAIN", "serve: seconds a worker replaced by a reload keeps answering on kept connections (default 10)"),
         ("bridge_listen", "GOMOKU_BRIDGE_LISTEN", "bridge: HOST:PORT or unix socket for WebSockets (default 127.0.0.1:8081)"),

@@ -1,4 +1,5 @@
 import GRDB
+import Platform
 
 /// Who is connected to which topic, as the bridge reports it. Rows are per connection, so a user
 /// with two tabs stays present until both close.
@@ -52,24 +53,9 @@ public extension Store {
             """, [topic], User.init)
             .filter { seen.insert($0.id).inserted }
             .sorted { a, b in
-                let order = compareIgnoringASCIICase(a.displayName, b.displayName)
+                let order = a.displayName.compareIgnoringASCIICase(b.displayName)
                 return order != 0 ? order < 0 : a.id < b.id
             }
-    }
-
-    /// Compares byte by byte with ASCII letters folded to lower case: SQLite's NOCASE collation.
-    static func compareIgnoringASCIICase(_ a: String, _ b: String) -> Int {
-        func folded(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
-        var left = a.utf8.makeIterator(), right = b.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil): return 0
-            case (nil, _): return -1
-            case (_, nil): return 1
-            case let (x?, y?) where folded(x) != folded(y): return folded(x) < folded(y) ? -1 : 1
-            default: continue
-            }
-        }
     }
 
     func presentUsers(topic: String) throws -> [User] {

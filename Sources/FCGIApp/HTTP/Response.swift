@@ -72,16 +72,6 @@ import Platform
 import Foundation
 
 extension String {
-    /// Equal ignoring the case of ASCII letters, as HTTP compares header names. Byte by byte: lowercasing
-    /// both sides allocated two strings per header per lookup, about a hundred per response.
-    func equalsIgnoringASCIICase(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        return zip(utf8, other.utf8).allSatisfy { mine, theirs in
-            let folded = mine | 0x20
-            return mine == theirs || (folded == theirs | 0x20 && folded >= UInt8(ascii: "a") && folded <= UInt8(ascii: "z"))
-        }
-    }
-
     /// Percent-encoded for use as one query value.
     var urlQueryEncoded: String {
         var allowed = CharacterSet.alphanumerics

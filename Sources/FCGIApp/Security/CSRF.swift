@@ -1,5 +1,4 @@
 import Platform
-import Synchronization
 
 /// Cross-site request forgery protection: a random per-browser cookie, a token derived from it with
 /// the server secret (in forms as `csrf_token`, for htmx in `<body hx-headers>` as `X-CSRF-Token`),
@@ -11,12 +10,8 @@ struct CSRF {
 
     let secret: [UInt8]
     /// Tokens of recently seen cookies: a browser sends the same cookie with every request, and the HMAC
-    /// was about 4 % of a page. Emptied when full; shared by the process's request threads.
-    private let recentTokens = RecentTokens()
-    private static let recentTokensLimit = 4096
-    private final class RecentTokens: Sendable {
-        let byCookie = Mutex<[String: String]>([:])
-    }
+    /// was about 4 % of a page.
+    private let recentTokens = ProcessCache<String, String>(capacity: 4096)
 
     init(secret: [UInt8]) { self.secret = secret }
 
@@ -27,12 +22,9 @@ struct CSRF {
 
     /// The token that goes with a cookie value.
     func token(for cookieValue: String) -> String {
-        if let known = recentTokens.byCookie.withLock({ $0[cookieValue] }) { return known }
+        if let known = recentTokens[cookieValue] { return known }
         let token = Base64URL.encode(Digest.hmac("csrf:" + cookieValue, key: secret))
-        recentTokens.byCookie.withLock { tokens in
-            if tokens.count >= Self.recentTokensLimit { tokens.removeAll(keepingCapacity: true) }
-            tokens[cookieValue] = token
-        }
+        recentTokens[cookieValue] = token
         return token
     }
 
