@@ -27,6 +27,8 @@ public struct App: Sendable {
     let presenceLists = RenderMemo<String, PresenceInput>(capacity: 1024)
     /// Game pages (about 22 KB each) by game and the viewer's role (see `PageMemo`).
     let gamePages = PageMemo<GamePageKey, GamePageInput>(capacity: 256)
+    /// The live subscriptions' signed tokens (see `SubscriptionSigner`).
+    let subscriptions: SubscriptionSigner
 
     public init(config: Config, store: Store? = nil) throws {
         self.config = config
@@ -34,6 +36,7 @@ public struct App: Sendable {
         views = try Views(templatesDir: config.templatesDir, staticDir: config.root + "/static")
         passwords = PasswordHasher(iterations: config.passwordIterations)
         csrf = CSRF(secret: config.secret)
+        subscriptions = SubscriptionSigner(secret: config.secret)
         logger = Logger(label: "gomoku.app")
         school = SchoolCatalog(directory: config.root + "/content/school")
     }

@@ -23,23 +23,40 @@ public struct BridgeOrigin: Sendable, Equatable {
 /// The live part of a page: the topics it listens to, signed into the `ws-connect` URL with the id of
 /// the newest notification at render time, so the bridge replays anything committed since.
 struct LiveSubscription {
-    static let lifetime: Int64 = 12 * 3600
-
     let url: String
 
-    init(topics: [String], user: User?, latestID: Int64, secret: [UInt8]) {
-        let token = SubscriptionToken(userID: user?.id, topics: topics, expires: unixNow() + Self.lifetime).signed(with: secret)
-        url = "/ws/?t=\(token)&last=\(latestID)"
+    init(topics: [String], user: User?, latestID: Int64, signer: SubscriptionSigner) {
+        url = "/ws/?t=\(signer.token(userID: user?.id, topics: topics))&last=\(latestID)"
     }
 
     /// What the layout needs: `{{#live}}ws-connect="{{url}}"{{/live}}`.
     var templateValues: [String: Any] { ["url": url] }
 }
 
+/// Signs subscription tokens, each once: a token expires `lifetime` after it is made, rounded up to the
+/// next whole minute, so every page a user opens on the same topics within a minute carries the same
+/// token and the HMAC is computed for the first of them only.
+final class SubscriptionSigner: Sendable {
+    static let lifetime: Int64 = 12 * 3600
+    private let secret: [UInt8]
+    private let signed = ProcessCache<SubscriptionToken, String>(capacity: 4096)
+
+    init(secret: [UInt8]) { self.secret = secret }
+
+    func token(userID: Int64?, topics: [String], now: Int64 = unixNow()) -> String {
+        let expires = (now + Self.lifetime + 59) / 60 * 60
+        let token = SubscriptionToken(userID: userID, topics: topics, expires: expires)
+        if let kept = signed[token] { return kept }
+        let text = token.signed(with: secret)
+        signed[token] = text
+        return text
+    }
+}
+
 extension App {
     /// Subscribes a page to `topics` (read in the same snapshot as the page's data when called inside `read`).
     func liveSubscription(_ topics: [String], _ context: RequestContext, latestID: Int64) -> [String: Any] {
-        LiveSubscription(topics: topics, user: context.user, latestID: latestID, secret: config.secret).templateValues
+        LiveSubscription(topics: topics, user: context.user, latestID: latestID, signer: subscriptions).templateValues
     }
 
     /// Topics whose pages show who is here (a game, the demo); a user's private panels do not.

@@ -3,7 +3,7 @@ import Foundation
 /// What a page may listen to, signed by the app and checked by the bridge before it upgrades:
 /// `base64url(userID|expiry|topic,topic…).base64url(HMAC-SHA256)`. The bridge never trusts a topic
 /// the token does not carry.
-public struct SubscriptionToken: Sendable, Equatable {
+public struct SubscriptionToken: Sendable, Hashable {
     /// The signed-in user, or nil for an anonymous visitor.
     public let userID: Int64?
     public let topics: [String]

@@ -94,18 +94,21 @@ public extension Store {
         }
     }
 
+    /// Any session's row, expired or not: the time is compared here rather than in SQL, so the row can be
+    /// kept between two commits (`read(memoizedAs:_:)`) and still stops counting the second it expires.
     private static let sessionUserSQL = """
-        SELECT \(User.columns), sessions.last_seen_at FROM sessions JOIN users ON users.id = sessions.user_id
-        WHERE sessions.id_hash = ? AND sessions.expires_at > ?
+        SELECT \(User.columns), sessions.last_seen_at, sessions.expires_at
+        FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.id_hash = ?
         """
+    private struct SessionRead: Hashable { let idHash: [UInt8] }
 
     /// The user of a live session. Extends a sliding session at most once an hour, so reads stay reads.
-    func sessionUser(idHash: [UInt8], lifetime: Int64) throws -> User? {
-        let now = unixNow()
+    func sessionUser(idHash: [UInt8], lifetime: Int64, now: Int64 = unixNow()) throws -> User? {
         // Left open for the request's next read (this runs on every request; see `readLeavingOpen`).
-        let found = try readLeavingOpen { db -> (User, Int64)? in
-            try Self.record(db, Self.sessionUserSQL, [Data(idHash), now]) { (try User(row: $0), try $0[5]) }
+        let row = try readLeavingOpen(memoizedAs: SessionRead(idHash: idHash)) { db -> (User, lastSeen: Int64, expires: Int64)? in
+            try Self.record(db, Self.sessionUserSQL, [Data(idHash)]) { (try User(row: $0), try $0[5], try $0[6]) }
         }
+        let found = row.flatMap { $0.expires > now ? ($0.0, $0.lastSeen) : nil }
         guard let (user, lastSeen) = found else { return nil }
         if now - lastSeen > 3600 {
             try write { db in

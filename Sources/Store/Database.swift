@@ -93,7 +93,18 @@ public struct Store: Sendable {
     /// Reads in one transaction (one snapshot), on this store's own reader when it has one — the
     /// transaction `readLeavingOpen` left open, if there is one.
     public func read<T>(_ value: (Database) throws -> T) throws -> T {
-        try readOnOwnReader(leavingOpen: false, value)
+        try readOnOwnReader(leavingOpen: false, memoizedAs: nil, value)
+    }
+
+    /// Reads like `read`, but on this store's own reader keeps what `value` returned under `key` for as
+    /// long as the database stays as it is: until any connection — another thread's, another worker's,
+    /// the bridge's — commits a change, which SQLite's `data_version` tells at the start of each read
+    /// transaction. Between two commits, the next read under `key` on this thread costs a dictionary
+    /// lookup instead of its queries: a game page read by its players and spectators between two moves.
+    /// So `value` must depend on nothing but the rows it reads, and `key` must say everything that
+    /// selects them (one key type per kind of read). Without an own reader this is `read`.
+    public func read<T>(memoizedAs key: some Hashable, _ value: (Database) throws -> T) throws -> T {
+        try readOnOwnReader(leavingOpen: false, memoizedAs: AnyHashable(key), value)
     }
 
     /// Reads like `read`, but on this store's own reader leaves the transaction open for the next `read`
@@ -102,19 +113,27 @@ public struct Store: Sendable {
     /// index) per request. A write, an `unsafeRead` or `endOpenRead` ends it first, so nothing reads past
     /// its own writes or misses a newer commit it asked for.
     public func readLeavingOpen<T>(_ value: (Database) throws -> T) throws -> T {
-        try readOnOwnReader(leavingOpen: true, value)
+        try readOnOwnReader(leavingOpen: true, memoizedAs: nil, value)
     }
 
-    private func readOnOwnReader<T>(leavingOpen: Bool, _ value: (Database) throws -> T) throws -> T {
+    /// `readLeavingOpen`, keeping its value as `read(memoizedAs:_:)` does.
+    public func readLeavingOpen<T>(memoizedAs key: some Hashable, _ value: (Database) throws -> T) throws -> T {
+        try readOnOwnReader(leavingOpen: true, memoizedAs: AnyHashable(key), value)
+    }
+
+    private func readOnOwnReader<T>(leavingOpen: Bool, memoizedAs key: AnyHashable?, _ value: (Database) throws -> T) throws -> T {
         guard let ownReader, let ownReaderState else { return try database.read(value) }
         // BEGIN and COMMIT as prepared statements kept on the connection: GRDB's `read` parses both anew
         // for every transaction. Nothing on a read-only connection needs GRDB's transaction observers.
         return try ownReader.unsafeReentrantRead { db in
             let continuing = ownReaderState.isOpen && db.isInsideTransaction
             ownReaderState.isOpen = false
-            if !continuing { try db.cachedStatement(sql: "BEGIN").execute() }
+            if !continuing {
+                try db.cachedStatement(sql: "BEGIN").execute()
+                ownReaderState.memoIsCurrent = false
+            }
             do {
-                let result = try value(db)
+                let result = try key.map { try ownReaderState.memoized($0, db) { try value(db) } } ?? value(db)
                 if leavingOpen {
                     ownReaderState.isOpen = true
                 } else {
@@ -189,10 +208,37 @@ public struct Store: Sendable {
     }
 }
 
-/// Whether a request thread's own reader has a transaction open (see `Store.readLeavingOpen`). Used only
-/// by that thread.
+/// Whether a request thread's own reader has a transaction open (see `Store.readLeavingOpen`), and the
+/// reads it keeps (see `Store.read(memoizedAs:_:)`). Used only by that thread.
 final class OwnReaderState: @unchecked Sendable {
     var isOpen = false
+    /// Whether `memo` was checked against the open transaction's snapshot.
+    var memoIsCurrent = false
+    /// `PRAGMA data_version` of the snapshot `memo` was read from.
+    private var memoVersion: Int64 = -1
+    private var memo: [AnyHashable: Any] = [:]
+    /// Enough for the pages one thread serves between two commits; past it the memo starts over.
+    static let memoCapacity = 256
+
+    /// The value kept under `key` if the snapshot of the open transaction is the one it was read from,
+    /// else `read()`, kept. `data_version` is the snapshot's: SQLite takes it when the transaction starts
+    /// reading, and it changes exactly when another connection committed since this one last looked.
+    func memoized<T>(_ key: AnyHashable, _ db: Database, _ read: () throws -> T) throws -> T {
+        if !memoIsCurrent {
+            let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
+            if version != memoVersion {
+                memo.removeAll(keepingCapacity: true)
+                memoVersion = version
+            }
+            memoIsCurrent = true
+        }
+        // Unwrapped first: a missing entry cast to an optional T would be a kept nil.
+        if let entry = memo[key], let kept = entry as? T { return kept }
+        let value = try read()
+        if memo.count >= Self.memoCapacity { memo.removeAll(keepingCapacity: true) }
+        memo[key] = value
+        return value
+    }
 }
 
 /// Seconds since 1970, the one time unit stored in the database.

@@ -181,6 +181,37 @@ import Testing
         #expect(page(carol).contains(#"title="@dan"><span class="presence-dot" aria-hidden="true"></span>Dan &lt;&amp;&gt; &quot;Q&quot;</li>"#))
     }
 
+    @Test func aRequestThreadKeepsWhatAPageReadsOnlyUntilTheNextCommit() throws {
+        let (t, black, _, carol) = try setUp()
+        let thread = try t.requestThread(), other = try t.worker()
+        func carolsPage() -> Response { thread.get("/games/1/", headers: ["Cookie": carol]) }
+        #expect(carolsPage().text.contains("Black (Player 1) to play · move 1"))
+        #expect(carolsPage().text.contains("Black (Player 1) to play · move 1"), "kept: nothing was committed")
+        // Another worker's move, and who is here, are on the next page.
+        #expect(move(other, black, "7,7", number: 1).status == .ok)
+        let afterMove = carolsPage().text
+        #expect(afterMove.contains("White (Player 2) to play · move 2") && afterMove.contains(#"<span id="p-7-7" class="cell black"#))
+        try t.listen(["game:1"], as: "player2")
+        #expect(carolsPage().text.contains(#"title="@player2""#))
+        // Signing out elsewhere ends the session on this thread at once.
+        #expect(other.post("/accounts/logout/", headers: ["Cookie": carol]).status == .seeOther)
+        let signedOut = carolsPage()
+        #expect(signedOut.status == .seeOther && signedOut.header("Location")?.hasPrefix("/accounts/login/") == true)
+    }
+
+    @Test func aSubscriptionTokenIsSignedOncePerViewerTopicsAndMinute() throws {
+        let secret = Array("subscription secret".utf8)
+        let signer = SubscriptionSigner(secret: secret)
+        let minute: Int64 = 1_800_000_000  // a whole minute
+        let token = signer.token(userID: 1, topics: ["game:1", "user:1"], now: minute + 1)
+        #expect(signer.token(userID: 1, topics: ["game:1", "user:1"], now: minute + 59) == token)
+        #expect(signer.token(userID: 1, topics: ["game:1", "user:1"], now: minute + 61) != token)
+        #expect(signer.token(userID: 2, topics: ["game:1", "user:1"], now: minute + 1) != token)
+        #expect(signer.token(userID: nil, topics: ["game:1"], now: minute + 1) != signer.token(userID: nil, topics: ["game:2"], now: minute + 1))
+        let claims = try SubscriptionToken.verify(token, secret: secret, now: minute)
+        #expect(claims == SubscriptionToken(userID: 1, topics: ["game:1", "user:1"], expires: minute + SubscriptionSigner.lifetime + 60))
+    }
+
     @Test func eachWorkerReplaysTheMovesTheOtherMadeMeanwhile() throws {
         let (first, black, white, _) = try setUp()
         let second = try first.worker()

@@ -33,6 +33,10 @@ struct TestApp {
     /// Another app on the same database file, as a second worker process is (its own caches).
     func worker() throws -> TestApp { TestApp(app: try App(config: app.config), dataDir: dataDir) }
 
+    /// This app as one of a FastCGI worker's request threads runs it: reading through a connection of its
+    /// own, which keeps memoized reads between commits.
+    func requestThread() throws -> TestApp { TestApp(app: try app.forRequestThread(), dataDir: dataDir) }
+
     /// FastCGI params as nginx sends them for a request to http://localhost.
     func params(_ method: String, _ uri: String, headers: [String: String], bodyLength: Int, contentType: String?) -> [String: String] {
         var params = [

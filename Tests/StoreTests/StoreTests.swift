@@ -105,6 +105,70 @@ func temporaryStore() throws -> Store {
         #expect(try store.readLeavingOpen(count) == first + 4)
     }
 
+    @Test func aMemoizedReadIsKeptUntilAnyConnectionCommits() throws {
+        let store = try temporaryStore()
+        let own = try store.withOwnReader()
+        struct Count: Hashable { let table: String }
+        struct Other: Hashable { let table: String }
+        var runs = 0
+        func count(_ db: Database) throws -> Int { runs += 1; return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? -1 }
+        func addUser(_ name: String, through writer: Store) throws {
+            _ = try writer.createUser(username: name, email: "\(name)@example.org", displayName: name, passwordHash: "h")
+        }
+        let first = try own.read(memoizedAs: Count(table: "users"), count)
+        #expect(try own.read(memoizedAs: Count(table: "users"), count) == first && runs == 1, "nothing changed: kept")
+        // A key of another type is another read, even with the same fields, and may keep another type.
+        #expect(try own.read(memoizedAs: Other(table: "users")) { _ in "other" } == "other")
+        #expect(try own.read(memoizedAs: Count(table: "users"), count) == first && runs == 1)
+        // A commit through this process's writer, through the own store's write, or through another pool
+        // on the same file (another process) is seen by the next read.
+        try addUser("ann", through: store)
+        #expect(try own.read(memoizedAs: Count(table: "users"), count) == first + 1 && runs == 2)
+        try addUser("ben", through: own)
+        #expect(try own.read(memoizedAs: Count(table: "users"), count) == first + 2 && runs == 3)
+        try addUser("cid", through: try Store(path: store.path))
+        #expect(try own.read(memoizedAs: Count(table: "users"), count) == first + 3 && runs == 4)
+        #expect(try own.read(memoizedAs: Count(table: "users"), count) == first + 3 && runs == 4)
+        // Inside a read left open, the kept value is the open snapshot's, as an unkept read's would be.
+        _ = try own.readLeavingOpen(memoizedAs: Count(table: "users"), count)
+        try addUser("dan", through: store)
+        #expect(try own.read(memoizedAs: Count(table: "users"), count) == first + 3)
+        #expect(try own.read(memoizedAs: Count(table: "users"), count) == first + 4 && runs == 5)
+        // No value is a value kept like any other; a read that throws keeps nothing.
+        var noneRuns = 0
+        for _ in 0..<2 { #expect(try own.read(memoizedAs: Count(table: "none")) { _ -> Int? in noneRuns += 1; return nil } == nil) }
+        #expect(noneRuns == 1)
+        struct Stop: Error {}
+        #expect(throws: Stop.self) { try own.read(memoizedAs: Count(table: "stop")) { _ -> Int in throw Stop() } }
+        #expect(try own.read(memoizedAs: Count(table: "stop")) { _ in 7 } == 7)
+        // Without an own reader nothing is kept.
+        _ = try store.read(memoizedAs: Count(table: "users"), count)
+        _ = try store.read(memoizedAs: Count(table: "users"), count)
+        #expect(runs == 7)
+    }
+
+    @Test func aKeptSessionStillEndsWhenItExpires() throws {
+        let store = try temporaryStore()
+        let own = try store.withOwnReader()
+        guard case .success(let user) = try store.createUser(username: "eve", email: "e@example.org", displayName: "Eve", passwordHash: "h")
+        else { Issue.record("no user"); return }
+        let idHash: [UInt8] = Array(repeating: 9, count: 32)
+        try store.createSession(idHash: idHash, userID: user.id, lifetime: 600, userAgent: "test", ip: "127.0.0.1")
+        let now = unixNow()
+        /// As a request reads its session: the read it leaves open ends with the request.
+        func session(_ idHash: [UInt8], at time: Int64) throws -> User? {
+            defer { own.endOpenRead() }
+            return try own.sessionUser(idHash: idHash, lifetime: 600, now: time)
+        }
+        #expect(try session(idHash, at: now)?.id == user.id)
+        #expect(try session(idHash, at: now + 601) == nil, "the kept row is past its expiry")
+        #expect(try session(Array(repeating: 8, count: 32), at: now) == nil)
+        #expect(try session(idHash, at: now)?.id == user.id)
+        // Signing out (a commit) ends it at once.
+        try store.deleteSession(idHash: idHash)
+        #expect(try session(idHash, at: now) == nil)
+    }
+
     @Test func usersAreUniqueByUsernameAndEmailIgnoringCase() throws {
         let store = try temporaryStore()
         guard case .success(let alice) = try store.createUser(username: "alice", email: "a@example.org", displayName: "Alice", passwordHash: "h")

@@ -13,7 +13,8 @@ extension App {
         guard let user = context.user else {
             return .redirect(to: Route.login.path + "?next=" + Route.game(id).path.urlQueryEncoded, for: context.request)
         }
-        let (record, game, present, latest) = try store.read { db in
+        // Kept on this thread until the next commit anywhere: the same game's page between two moves.
+        let (record, game, present, latest) = try store.read(memoizedAs: GamePageRead(id: id)) { db in
             guard let record = try Store.game(db, id: id) else { throw HTTPError(.notFound, "There is no game \(id).") }
             return (record, try replays.game(db, record),
                     try Store.presentUsers(db, topic: Self.gameTopic(id)), try Outbox.latestID(db))
@@ -40,6 +41,8 @@ extension App {
     /// who is here changes.
     struct GamePageKey: Hashable { let id: Int64; let role: String }
     struct GamePageInput: Equatable { let record: GameRecord; let present: [User] }
+    /// What a game page reads from the database, by game (see `Store.read(memoizedAs:_:)`).
+    struct GamePageRead: Hashable { let id: Int64 }
 
     func gameMove(_ context: RequestContext, id: Int64) throws -> Response {
         guard let user = context.user else { throw HTTPError(.forbidden, "Sign in to play.") }

@@ -31,7 +31,7 @@ extension App {
         // Whether the page subscribes at all follows from the page's topics and the sign-in state, both
         // part of what the kept page is looked up by.
         let allTopics = Self.pageTopics(topics, context)
-        let liveURL = allTopics.isEmpty ? "" : LiveSubscription(topics: allTopics, user: context.user, latestID: latestID, secret: config.secret).url
+        let liveURL = allTopics.isEmpty ? "" : LiveSubscription(topics: allTopics, user: context.user, latestID: latestID, signer: subscriptions).url
         let viewer = PageMemo<Key, Input>.Viewer(csrfToken: context.csrfToken, liveURL: liveURL,
                                                  username: context.user?.username ?? "", displayName: context.user?.displayName ?? "")
         let body = try memo.page(for: key, from: input, viewer: viewer, signedIn: context.user != nil) { standIns in
