@@ -180,7 +180,21 @@ public struct Store: Sendable {
     @discardableResult
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
         endOpenRead()
-        return try database.write(updates)
+        // BEGIN IMMEDIATE and COMMIT as statements kept on the writer, as reads keep theirs: GRDB's `write`
+        // parses both anew for every transaction (every move). GRDB still sees the transaction end — it
+        // follows BEGIN and COMMIT through SQLite's hooks — so `afterNextTransaction` callbacks run.
+        return try database.writeWithoutTransaction { db in
+            try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+            do {
+                let result = try updates(db)
+                try db.cachedStatement(sql: "COMMIT").execute()
+                return result
+            } catch {
+                // The block's (or COMMIT's) error is the one to report.
+                if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+                throw error
+            }
+        }
     }
 
     /// Whether a process that answered one request may exit without closing the database. Closing as the

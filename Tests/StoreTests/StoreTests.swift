@@ -147,6 +147,38 @@ func temporaryStore() throws -> Store {
         #expect(runs == 7)
     }
 
+    @Test func aWriteCommitsOrRollsBackWholeAndRunsItsAfterCommitCallbacks() throws {
+        let store = try temporaryStore()
+        func count(_ db: Database) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? -1 }
+        let before = try store.read(count)
+        /// Counts callbacks, which run on the writer's queue while `write` waits for it.
+        final class Count: @unchecked Sendable { var value = 0 }
+        let committed = Count(), rolledBack = Count()
+        try store.write { db in
+            db.afterNextTransaction { _ in committed.value += 1 }
+            try db.execute(sql: "INSERT INTO users (username, email, display_name, password_hash, created_at) VALUES ('ivy', 'i@example.org', 'Ivy', 'h', 0)")
+        }
+        #expect(try committed.value == 1 && store.read(count) == before + 1)
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try store.write { db in
+                db.afterNextTransaction(onCommit: { _ in committed.value += 1 }, onRollback: { _ in rolledBack.value += 1 })
+                try db.execute(sql: "INSERT INTO users (username, email, display_name, password_hash, created_at) VALUES ('jan', 'j@example.org', 'Jan', 'h', 0)")
+                throw Stop()
+            }
+        }
+        #expect(try committed.value == 1 && rolledBack.value == 1 && store.read(count) == before + 1)
+        // A statement that fails inside the block rolls the whole transaction back, and the writer is usable.
+        #expect(throws: DatabaseError.self) {
+            try store.write { db in
+                try db.execute(sql: "INSERT INTO users (username, email, display_name, password_hash, created_at) VALUES ('kim', 'k@example.org', 'Kim', 'h', 0)")
+                try db.execute(sql: "INSERT INTO no_such_table VALUES (1)")
+            }
+        }
+        #expect(try store.read(count) == before + 1)
+        #expect(try store.write { db in db.isInsideTransaction })
+    }
+
     @Test func aKeptSessionStillEndsWhenItExpires() throws {
         let store = try temporaryStore()
         let own = try store.withOwnReader()
