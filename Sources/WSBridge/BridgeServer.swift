@@ -107,7 +107,8 @@ public final class BridgeServer: @unchecked Sendable {
     private func configure(_ channel: any Channel) -> EventLoopFuture<Void> {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: settings.testEcho ? 16 << 20 : settings.maxFrameBytes,
-            automaticErrorHandling: true,
+            // A frame the decoder refuses is answered by the session (`WebSocketSession.errorCaught`).
+            automaticErrorHandling: false,
             shouldUpgrade: { [self] channel, head in
                 guard (try? authorize(head)) != nil else { return channel.eventLoop.makeSucceededFuture(nil) }
                 var headers = HTTPHeaders()

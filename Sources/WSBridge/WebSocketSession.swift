@@ -111,8 +111,16 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Protocol errors were answered with a close frame by NIO's error handler; just let go.
-        context.close(promise: nil)
+        switch error {
+        // A frame NIO's decoder refused (the upgrader's own error handling is off: it closed the socket as
+        // soon as its close frame was written, while the rest of an oversized frame was still arriving, and
+        // the kernel then reset the connection under the close frame — the client saw 1006, not 1009).
+        case NIOWebSocketError.invalidFrameLength: close(code: 1009, reason: "frame too large", .failing)
+        case is NIOWebSocketError: close(code: 1002, reason: "protocol error", .failing)
+        // What the client sends after such a frame, read and dropped until the connection is closed.
+        case ByteToMessageDecoderError.dataReceivedInErrorState: break
+        default: context.close(promise: nil)
+        }
     }
 
     /// Sends a text message (compressed when negotiated); false when the connection is closing.
@@ -152,11 +160,23 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    /// Sends a close frame with `code`. When we begin the closing handshake, the connection stays open
-    /// (up to 2 s) for the client's answer; when we are `answering` the client's close, the handshake
-    /// is complete and the connection closes as soon as our frame is written (RFC 6455 §7.1.1: the
-    /// server closes the TCP connection first).
-    func close(code: UInt16, reason: String, answering: Bool = false) {
+    /// How a close frame ends the connection.
+    enum Closing {
+        /// We begin the closing handshake: the connection stays open (up to 2 s) for the client's close
+        /// frame (`receivedClose` ends it) rather than closing at once — a socket closed with unread input
+        /// is reset, and the client would lose our close code.
+        case starting
+        /// We answer the client's close: the handshake is complete and the connection closes as soon as our
+        /// frame is written (RFC 6455 §7.1.1: the server closes the TCP connection first).
+        case answering
+        /// A frame could not be decoded, so no close frame of the client's can be read either: our side of
+        /// the connection ends right after the frame, and what the client still sends is read and dropped
+        /// until it closes its side (at most 2 s), so the connection is not reset under our close frame.
+        case failing
+    }
+
+    /// Sends a close frame with `code`, then ends the connection as `closing` says.
+    func close(code: UInt16, reason: String, _ closing: Closing = .starting) {
         guard let context, !isClosing else { return }
         isClosing = true
         partial = nil
@@ -164,10 +184,12 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         buffer.writeInteger(code)
         buffer.writeString(String(reason.prefix(120)))
         let channel = context.channel
-        // Wait for the client's close frame (receivedClose ends it) rather than closing at once: a
-        // socket closed with unread input is reset, and the client would lose our close code.
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))).whenComplete { _ in
-            if answering { return channel.close(promise: nil) }
+            switch closing {
+            case .answering: return channel.close(promise: nil)
+            case .failing: channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+            case .starting: break
+            }
             channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         }
     }
@@ -177,15 +199,15 @@ class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         var data = frame.unmaskedData
         if isClosing { context?.close(promise: nil); return }
         // The client has sent its close, so whatever we answer completes the handshake.
-        guard frame.fin else { return close(code: 1002, reason: "fragmented close", answering: true) }
+        guard frame.fin else { return close(code: 1002, reason: "fragmented close", .answering) }
         switch data.readableBytes {
-        case 0: close(code: 1000, reason: "", answering: true)
-        case 1: close(code: 1002, reason: "bad close payload", answering: true)
+        case 0: close(code: 1000, reason: "", .answering)
+        case 1: close(code: 1002, reason: "bad close payload", .answering)
         default:
             let code = data.readInteger(as: UInt16.self)!
-            guard String(validating: data.readableBytesView, as: UTF8.self) != nil else { return close(code: 1007, reason: "bad close reason", answering: true) }
+            guard String(validating: data.readableBytesView, as: UTF8.self) != nil else { return close(code: 1007, reason: "bad close reason", .answering) }
             let valid = (1000...1003).contains(code) || (1007...1011).contains(code) || (3000...4999).contains(code)
-            close(code: valid ? code : 1002, reason: "", answering: true)
+            close(code: valid ? code : 1002, reason: "", .answering)
         }
     }
 
