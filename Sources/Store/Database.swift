@@ -123,28 +123,33 @@ public struct Store: Sendable {
 
     private func readOnOwnReader<T>(leavingOpen: Bool, memoizedAs key: AnyHashable?, _ value: (Database) throws -> T) throws -> T {
         guard let ownReader, let ownReaderState else { return try database.read(value) }
-        // BEGIN and COMMIT as prepared statements kept on the connection: GRDB's `read` parses both anew
-        // for every transaction. Nothing on a read-only connection needs GRDB's transaction observers.
         return try ownReader.unsafeReentrantRead { db in
             let continuing = ownReaderState.isOpen && db.isInsideTransaction
             ownReaderState.isOpen = false
-            if !continuing {
-                try db.cachedStatement(sql: "BEGIN").execute()
-                ownReaderState.memoIsCurrent = false
+            if !continuing { ownReaderState.memoIsCurrent = false }
+            let result = try Self.transaction(db, begin: continuing ? nil : "BEGIN", commit: !leavingOpen) {
+                try key.map { try ownReaderState.memoized($0, db) { try value(db) } } ?? value(db)
             }
-            do {
-                let result = try key.map { try ownReaderState.memoized($0, db) { try value(db) } } ?? value(db)
-                if leavingOpen {
-                    ownReaderState.isOpen = true
-                } else {
-                    try db.cachedStatement(sql: "COMMIT").execute()
-                }
-                return result
-            } catch {
-                // The block's error is the one to report; a rollback that fails too leaves the next BEGIN to say so.
-                if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
-                throw error
-            }
+            ownReaderState.isOpen = leavingOpen
+            return result
+        }
+    }
+
+    /// `body` in a transaction begun with `begin` (nil: the one already open goes on), committed when
+    /// `commit` says so and rolled back if anything throws, through statements kept on the connection:
+    /// GRDB's `read` and `write` parse BEGIN and COMMIT anew for every transaction. GRDB still follows the
+    /// transaction through SQLite's hooks, so `afterNextTransaction` callbacks run.
+    private static func transaction<T>(_ db: Database, begin: String?, commit: Bool, _ body: () throws -> T) throws -> T {
+        if let begin { try db.cachedStatement(sql: begin).execute() }
+        do {
+            let result = try body()
+            if commit { try db.cachedStatement(sql: "COMMIT").execute() }
+            return result
+        } catch {
+            // The block's (or COMMIT's) error is the one to report; a rollback that fails too leaves the next
+            // BEGIN to say so.
+            if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+            throw error
         }
     }
 
@@ -180,20 +185,8 @@ public struct Store: Sendable {
     @discardableResult
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
         endOpenRead()
-        // BEGIN IMMEDIATE and COMMIT as statements kept on the writer, as reads keep theirs: GRDB's `write`
-        // parses both anew for every transaction (every move). GRDB still sees the transaction end — it
-        // follows BEGIN and COMMIT through SQLite's hooks — so `afterNextTransaction` callbacks run.
         return try database.writeWithoutTransaction { db in
-            try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-            do {
-                let result = try updates(db)
-                try db.cachedStatement(sql: "COMMIT").execute()
-                return result
-            } catch {
-                // The block's (or COMMIT's) error is the one to report.
-                if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
-                throw error
-            }
+            try Self.transaction(db, begin: "BEGIN IMMEDIATE", commit: true) { try updates(db) }
         }
     }
 
